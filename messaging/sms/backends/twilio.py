@@ -1,0 +1,30 @@
+from django.conf import settings
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+from messaging.sms import SmsError, SmsMessage, SmsResult
+from messaging.sms.backends.base import BaseSmsBackend
+
+
+class SmsBackend(BaseSmsBackend):
+    """Sends through Twilio's REST API with the twilio SDK."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.client = kwargs.get("client") or Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+
+    def send(self, message: SmsMessage) -> SmsResult:
+        try:
+            sent = self.client.messages.create(
+                to=message.to,
+                from_=message.sender or settings.TWILIO_FROM_NUMBER,
+                body=message.body,
+                status_callback=self.options.get("status_callback"),
+            )
+        except TwilioRestException as exc:
+            # 429 and 5xx may pass on a later try; other 4xx (bad number, blocked) will not.
+            transient = exc.status == 429 or exc.status >= 500
+            raise SmsError(f"twilio {exc.status} {exc.code}", transient=transient) from exc
+        except (TwilioException, OSError) as exc:
+            raise SmsError(f"twilio: {type(exc).__name__}", transient=True) from exc
+        return SmsResult(provider_id=sent.sid)

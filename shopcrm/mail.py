@@ -1,0 +1,33 @@
+"""Staff emails (not customer messages: those are outbox rows in `messaging`)."""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from shopcrm.models import User
+
+
+def password_reset_send(*, user_id: int, language: str) -> bool:
+    """Send the reset link if the account can still use one. Returns whether a mail went out."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return False
+    with translation.override(user.language or language):
+        path = reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        context = {"user": user, "reset_url": settings.SITE_URL + path}
+        subject = render_to_string("registration/password_reset_subject.txt", context).strip()
+        body = render_to_string("registration/password_reset_email.txt", context)
+    message = EmailMultiAlternatives(subject, body, to=[user.email])
+    message.send()
+    return True

@@ -1,0 +1,146 @@
+"""Tenancy: shops, staff accounts and who works where."""
+
+import zoneinfo
+
+import phonenumbers
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as djtz
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_country(value: str) -> None:
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(
+            _("“%(value)s” is not a known country code (two letters, e.g. FR or US)."),
+            params={"value": value},
+        )
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone (e.g. Europe/Paris)."), params={"value": value}
+        )
+
+
+class Language(models.TextChoices):
+    EN = "en", _("English")
+    FR = "fr", _("French")
+
+
+class Shop(models.Model):
+    """A tenant. Everything a shop owns carries a `shop` foreign key and is guarded by row-level security."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        validators=[validate_country],
+        help_text=_("Default region for phone numbers typed without a prefix."),
+    )
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices)
+    timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+    pets_enabled = models.BooleanField(_("pets"), default=False)
+    internal_id_enabled = models.BooleanField(_("internal customer ID"), default=False)
+    show_customer_number = models.BooleanField(_("show customer number"), default=False)
+    customer_first = models.BooleanField(
+        _("customer-first tickets"),
+        default=False,
+        help_text=_("Our customers are mostly regulars: every ticket starts with “Who is this for?”"),
+    )
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=djtz.now)
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        # Staff type their email in any case; the stored address is unique case-insensitively.
+        return self.get(email__iexact=username.strip())
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email.strip()), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser):
+    """A staff account. It signs in with its email and may work in several shops."""
+
+    email = models.EmailField(_("email"), max_length=254)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("Empty: use the shop's language."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=djtz.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("staff account")
+        verbose_name_plural = _("staff accounts")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email.strip())
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    CASHIER = "cashier", _("Cashier")
+
+
+class StaffMembership(models.Model):
+    """Who works in which shop, and as what. Deactivating it ends that person's access to the shop."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=djtz.now)
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [models.UniqueConstraint(fields=["shop", "user"], name="membership_shop_user_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.shop} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN

@@ -1,0 +1,19 @@
+from shopcrm.models import StaffMembership
+
+
+def membership_list(*, user) -> list[StaffMembership]:
+    """The user's active memberships in every shop (readable through `user_context`), by shop name."""
+    return list(
+        StaffMembership.objects.filter(user=user, is_active=True)
+        .select_related("shop")
+        .order_by("shop__name")
+    )
+
+
+def staff_list(*, shop) -> list[StaffMembership]:
+    """Everyone who works in `shop`, active first."""
+    return list(
+        StaffMembership.objects.filter(shop=shop)
+        .select_related("user")
+        .order_by("-is_active", "role", "user__email")
+    )

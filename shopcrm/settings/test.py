@@ -1,0 +1,24 @@
+import os
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-key-not-secret-but-long-enough-for-signing-0123456789"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "messaging.sms.backends.locmem.SmsBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# A dedicated queue so that a test worker never takes tasks meant for a running `make run`.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="shopcrm-test")
+AXES_FAILURE_LIMIT = 5
+# The worker test reads a task's return value back through Redis.
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-{os.getpid()}"
+
+# Serve static files straight from static/ (no collectstatic needed).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,44 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from shopcrm import views
+from shopcrm.forms import EmailLoginForm, QueuedPasswordResetForm
+
+accounts = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=EmailLoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include(accounts)),
+    path("shops/", views.shop_picker, name="shop_picker"),
+    path("shops/<slug:slug>/switch/", views.shop_switch, name="shop_switch"),
+    path("language/", views.language_switch, name="language_switch"),
+    path("settings/", views.shop_settings, name="shop_settings"),
+    path("healthz", views.healthz, name="healthz"),
+]

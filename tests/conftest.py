@@ -1,0 +1,81 @@
+import os
+
+import pytest
+
+from shopcrm.models import Role
+from shopcrm.services import shop_create, staff_create
+from shopcrm.tenancy import shop_context
+
+# Playwright's sync API runs an event loop in the main thread; the ORM calls the tests make around it are
+# still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery"
+
+
+def make_shop(**overrides):
+    spec = {
+        "name": "Pressing Test",
+        "country": "FR",
+        "language": "fr",
+        "timezone": "Europe/Paris",
+    }
+    spec.update(overrides)
+    return shop_create(**spec)
+
+
+@pytest.fixture
+def shop_fr(db):
+    return make_shop(name="Pressing Test", customer_first=True, internal_id_enabled=True)
+
+
+@pytest.fixture
+def shop_us(db):
+    return make_shop(
+        name="Paws Test",
+        country="US",
+        language="en",
+        timezone="America/New_York",
+        pets_enabled=True,
+    )
+
+
+@pytest.fixture
+def make_staff(db):
+    def _make(shop, email, role=Role.CASHIER):
+        return staff_create(shop=shop, email=email, password=PASSWORD, role=role).user
+
+    return _make
+
+
+@pytest.fixture
+def cashier_fr(shop_fr, make_staff):
+    return make_staff(shop_fr, "caisse@test.example")
+
+
+@pytest.fixture
+def admin_fr(shop_fr, make_staff):
+    return make_staff(shop_fr, "admin@test.example", Role.ADMIN)
+
+
+@pytest.fixture
+def cashier_us(shop_us, make_staff):
+    return make_staff(shop_us, "cashier@test.example")
+
+
+@pytest.fixture
+def client_fr(client, cashier_fr):
+    client.force_login(cashier_fr)
+    return client
+
+
+@pytest.fixture
+def admin_client_fr(client, admin_fr):
+    client.force_login(admin_fr)
+    return client
+
+
+@pytest.fixture
+def in_shop():
+    """`with in_shop(shop):` — read or write tenant rows from a test."""
+    return shop_context
