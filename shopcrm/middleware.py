@@ -27,17 +27,18 @@ class TenantMiddleware:
             request.memberships = selectors.membership_list(user=request.user)
             membership = _choose(request, request.memberships)
             if membership is None:
-                _activate_language(request, request.user.language or None)
-                return self._respond(request)
+                return self._respond(request, request.user.language or None)
             request.membership = membership
             request.shop = membership.shop
-            timezone.activate(request.shop.tzinfo)
-            _activate_language(request, request.user.language or request.shop.language)
-            with shop_context(request.shop):
-                return self._respond(request)
+            with timezone.override(request.shop.tzinfo), shop_context(request.shop):
+                return self._respond(request, request.user.language or request.shop.language)
 
-    def _respond(self, request):
-        response = self.get_response(request)
+    def _respond(self, request, language):
+        # override, not activate: the language must not leak into whatever this thread runs next.
+        with translation.override(language or translation.get_language()):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         if response.status_code >= 500:
             transaction.set_rollback(True)
         return response
@@ -52,9 +53,3 @@ def _choose(request, memberships):
         request.session[SESSION_SHOP_KEY] = memberships[0].shop_id
         return memberships[0]
     return None
-
-
-def _activate_language(request, language):
-    if language:
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()

@@ -31,6 +31,12 @@ class Language(models.TextChoices):
     FR = "fr", _("French")
 
 
+class CheckoutRequirement(models.TextChoices):
+    NONE = "none", _("Not asked")
+    RECOMMENDED = "recommended", _("Recommended")
+    REQUIRED = "required", _("Required")
+
+
 class Shop(models.Model):
     """A tenant. Everything a shop owns carries a `shop` foreign key and is guarded by row-level security."""
 
@@ -51,6 +57,16 @@ class Shop(models.Model):
         _("customer-first tickets"),
         default=False,
         help_text=_("Our customers are mostly regulars: every ticket starts with “Who is this for?”"),
+    )
+    # What the checkout screen prompts for when a customer's record lacks it.
+    checkout_email = models.CharField(
+        _("email at checkout"), max_length=12, choices=CheckoutRequirement.choices, default="none"
+    )
+    checkout_phone = models.CharField(
+        _("phone at checkout"), max_length=12, choices=CheckoutRequirement.choices, default="none"
+    )
+    checkout_address = models.CharField(
+        _("address at checkout"), max_length=12, choices=CheckoutRequirement.choices, default="none"
     )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)

@@ -41,4 +41,6 @@ urlpatterns = [
     path("language/", views.language_switch, name="language_switch"),
     path("settings/", views.shop_settings, name="shop_settings"),
     path("healthz", views.healthz, name="healthz"),
+    path("customers/", include("customers.urls")),
+    path("checkout/", include("checkout.urls")),
 ]

@@ -18,6 +18,9 @@ from shopcrm.middleware import SESSION_SHOP_KEY
 @require_GET
 @shop_required
 def home(request):
+    if request.shop.customer_first:
+        # "Our customers are mostly regulars": every ticket starts with "Who is this for?"
+        return redirect("checkout:who")
     return render(request, "shopcrm/home.html")
 
 

@@ -2,9 +2,14 @@
 (function () {
   "use strict";
 
-  // Language switch: change applies at once when scripts run; the button remains for no-JS use.
+  function each(root, selector, fn) {
+    if (root.matches && root.matches(selector)) fn(root);
+    root.querySelectorAll(selector).forEach(fn);
+  }
+
+  // Language switch: changing the select applies at once; the button remains for no-JS use.
   function wireAutosubmit(root) {
-    root.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+    each(root, "form[data-autosubmit]", function (form) {
       var button = form.querySelector("[data-autosubmit-button]");
       if (button) button.classList.add("visually-hidden");
       form.querySelectorAll("select").forEach(function (select) {
@@ -13,6 +18,110 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { wireAutosubmit(document); });
-  document.addEventListener("htmx:load", function (event) { wireAutosubmit(event.target); });
+  // Customer type: company fields only for professionals.
+  function wireTypeSwitch(root) {
+    each(root, "form", function (form) {
+      var radios = form.querySelectorAll("[data-type-switch] input[type=radio]");
+      var pro = form.querySelectorAll("[data-pro-only]");
+      if (!radios.length || !pro.length || form.dataset.typeWired) return;
+      form.dataset.typeWired = "1";
+      function sync() {
+        var checked = form.querySelector("[data-type-switch] input:checked");
+        var isPro = checked && checked.value === "professional";
+        pro.forEach(function (el) { el.hidden = !isPro; });
+      }
+      radios.forEach(function (r) { r.addEventListener("change", sync); });
+      sync();
+    });
+  }
+
+  // Send boxes: enabled only when their phone / email is valid; the save button says when messages go.
+  function syncSendForm(form) {
+    var anyChecked = false;
+    form.querySelectorAll("input[data-needs]").forEach(function (box) {
+      var light = form.querySelector('[data-check-for="' + box.dataset.needs + '"]');
+      var ok = light && light.dataset.valid === "true";
+      box.disabled = !ok;
+      if (!ok) box.checked = false;
+      var hint = form.querySelector('[data-needs-hint="' + box.dataset.needs + '"]');
+      if (hint) hint.hidden = ok;
+      var icon = form.querySelector('[data-send-icon="' + box.name + '"]');
+      if (icon) icon.hidden = !box.checked;
+      anyChecked = anyChecked || box.checked;
+    });
+    var button = form.querySelector("[data-label-send]");
+    if (button) {
+      button.querySelector("[data-label]").textContent =
+        anyChecked ? button.dataset.labelSend : button.dataset.labelPlain;
+    }
+  }
+  function wireSendForm(root) {
+    each(root, "form[data-send-form]", function (form) {
+      if (!form.dataset.sendWired) {
+        form.dataset.sendWired = "1";
+        form.addEventListener("change", function () { syncSendForm(form); });
+      }
+      syncSendForm(form);
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-send-form]");
+    if (form) syncSendForm(form);
+  });
+
+  // The edit popup: a native modal <dialog> (focus stays inside, Escape closes).
+  function wireDialogs(root) {
+    each(root, "dialog[data-open-on-load]", function (dialog) {
+      if (!dialog.open) dialog.showModal();
+      dialog.addEventListener("close", function () { dialog.remove(); });
+      dialog.querySelectorAll("[data-close-dialog]").forEach(function (b) {
+        b.addEventListener("click", function () { dialog.close(); });
+      });
+    });
+  }
+
+  // The till: ↓ ↑ move through the cards, Enter opens one, Escape clears the search.
+  function wireTill(root) {
+    each(root, "[data-till-search]", function (form) {
+      var input = form.querySelector("input[type=search]");
+      if (!input || input.dataset.tillWired) return;
+      input.dataset.tillWired = "1";
+      var results = document.getElementById("results");
+      function cards() { return Array.prototype.slice.call(results.querySelectorAll("[data-result]")); }
+      function clear() {
+        input.value = "";
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        input.focus();
+      }
+      input.addEventListener("keydown", function (e) {
+        var list = cards();
+        if (e.key === "ArrowDown" && list.length) { e.preventDefault(); list[0].focus(); }
+        else if (e.key === "Enter" && list.length === 1) { e.preventDefault(); list[0].click(); }
+        else if (e.key === "Escape") { e.preventDefault(); clear(); }
+      });
+      results.addEventListener("keydown", function (e) {
+        var list = cards();
+        var i = list.indexOf(document.activeElement);
+        if (i < 0) return;
+        if (e.key === "ArrowDown") { e.preventDefault(); (list[i + 1] || list[i]).focus(); }
+        else if (e.key === "ArrowUp") { e.preventDefault(); (i === 0 ? input : list[i - 1]).focus(); }
+        else if (e.key === "Escape") { e.preventDefault(); clear(); }
+      });
+    });
+  }
+
+  function wireAll(root) {
+    wireAutosubmit(root);
+    wireTypeSwitch(root);
+    wireSendForm(root);
+    wireDialogs(root);
+    wireTill(root);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.body.addEventListener("customer-saved", function () {
+      var dialog = document.querySelector("dialog[open]");
+      if (dialog) dialog.close();
+    });
+  });
+  document.addEventListener("htmx:load", function (event) { wireAll(event.target); });
 })();

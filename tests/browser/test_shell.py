@@ -26,22 +26,22 @@ def test_cashier_signs_in_sees_home_and_switches_language(
 ):
     login(page, "cashier@test.example", PASSWORD)
     expect(page.get_by_text("Paws Test")).to_be_visible()
-    expect(page.get_by_role("link", name="Add customer")).to_be_visible()
+    expect(page.get_by_role("link", name="Add customer", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Checkout", exact=True).first).to_be_visible()
     axe_check(page)
     shot(page, "home-en-tablet")
 
     page.get_by_label("Language").select_option("fr")
-    expect(page.get_by_role("link", name="Ajouter un client")).to_be_visible()
+    expect(page.get_by_role("link", name="Ajouter un client", exact=True)).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     shot(page, "home-fr-tablet")
     shot(page, "home-fr-phone", 390, 844)
 
     page.reload()
-    expect(page.get_by_role("link", name="Ajouter un client")).to_be_visible()
+    expect(page.get_by_role("link", name="Ajouter un client", exact=True)).to_be_visible()
 
     page.get_by_label("Langue").select_option("en")
-    expect(page.get_by_role("link", name="Add customer")).to_be_visible()
+    expect(page.get_by_role("link", name="Add customer", exact=True)).to_be_visible()
     expect(page).to_have_url(re.compile(r"/$"))
 
 

@@ -14,7 +14,8 @@ def entries(po: Path):
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
         msgid, msgstr, current = [], [], None
         for line in lines:
-            if line.startswith("#"):
+            if line.startswith(("#", "msgctxt")):
+                current = None
                 continue
             if line.startswith("msgid "):
                 current = msgid
@@ -25,7 +26,8 @@ def entries(po: Path):
             elif line.startswith("msgstr"):
                 current = msgstr
                 line = line.split(" ", 1)[1]
-            current.append(line.strip().strip('"'))
+            if current is not None:
+                current.append(line.strip().strip('"'))
         yield "".join(msgid), "".join(msgstr), fuzzy
 
 

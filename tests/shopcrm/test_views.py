@@ -20,7 +20,7 @@ def test_sign_in_with_email_in_any_case_lands_on_the_home_screen(client, cashier
         "/accounts/login/", {"username": "CAISSE@test.example", "password": PASSWORD}, follow=True
     )
     assert response.status_code == 200
-    assert response.redirect_chain[-1][0] == "/"
+    assert response.redirect_chain[0][0] == "/"
     assert response.context["shop"].name == "Pressing Test"
 
 
@@ -42,12 +42,20 @@ def test_repeated_failures_lock_the_account_out_for_a_while(client, cashier_fr):
     assert "15" in response.content.decode()
 
 
-def test_home_greets_in_the_shop_language(client_fr):
-    response = client_fr.get("/")
+def test_home_greets_in_the_shop_language(client, shop_fr, cashier_fr):
+    shop_fr.customer_first = False
+    shop_fr.save()
+    client.force_login(cashier_fr)
+    response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'lang="fr"' in html
     assert "Ajouter un client" in html
+
+
+def test_a_customer_first_shop_opens_the_till_search_from_home(client_fr):
+    response = client_fr.get("/", follow=True)
+    assert "Trouver un client" in response.content.decode()
 
 
 def test_a_staff_language_choice_overrides_the_shop_and_is_remembered(client_fr, cashier_fr):
@@ -55,7 +63,7 @@ def test_a_staff_language_choice_overrides_the_shop_and_is_remembered(client_fr,
     assert response.status_code == 302
     cashier_fr.refresh_from_db()
     assert cashier_fr.language == "en"
-    assert "Add customer" in client_fr.get("/").content.decode()
+    assert "Find a customer" in client_fr.get("/", follow=True).content.decode()
 
 
 def test_language_switch_ignores_an_offsite_next(client_fr):
@@ -73,7 +81,7 @@ def test_a_member_of_two_shops_picks_one_then_switches(client, shop_fr, shop_us,
     client.post(reverse("shop_switch", args=[shop_us.slug]))
     assert client.get("/").context["shop"] == shop_us
     client.post(reverse("shop_switch", args=[shop_fr.slug]))
-    assert client.get("/").context["shop"] == shop_fr
+    assert client.get("/", follow=True).context["shop"] == shop_fr
 
 
 def test_switching_to_a_shop_one_is_not_a_member_of_is_404(client_fr, shop_us):

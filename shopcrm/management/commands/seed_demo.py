@@ -1,9 +1,16 @@
+import random
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from customers import demo
+from customers.models import Customer
+from customers.services import DuplicateCustomer, customer_create, customer_tags_set, pet_create
 from shopcrm.models import Role, Shop
 from shopcrm.services import shop_create, staff_create
+from shopcrm.tenancy import shop_context
 
+DEMO_CUSTOMERS = 250
 DEMO_PASSWORD = "till-demo-2026"  # noqa: S105 (printed on purpose: demo data only)
 
 DEMO_SHOPS = [
@@ -13,7 +20,12 @@ DEMO_SHOPS = [
         "country": "FR",
         "language": "fr",
         "timezone": "Europe/Paris",
-        "options": {"customer_first": True, "internal_id_enabled": True},
+        "options": {
+            "customer_first": True,
+            "internal_id_enabled": True,
+            "checkout_phone": "required",
+            "checkout_email": "recommended",
+        },
         "staff": [
             ("admin@pressing-des-lilas.example", Role.ADMIN, "Claire Admin"),
             ("caisse@pressing-des-lilas.example", Role.CASHIER, "Hugo Caisse"),
@@ -25,7 +37,12 @@ DEMO_SHOPS = [
         "country": "US",
         "language": "en",
         "timezone": "America/New_York",
-        "options": {"pets_enabled": True, "show_customer_number": True},
+        "options": {
+            "pets_enabled": True,
+            "show_customer_number": True,
+            "checkout_email": "recommended",
+            "checkout_address": "recommended",
+        },
         "staff": [
             ("admin@happy-paws.example", Role.ADMIN, "Dana Admin"),
             ("cashier@happy-paws.example", Role.CASHIER, "Sam Cashier"),
@@ -66,6 +83,7 @@ class Command(BaseCommand):
                         role=role,
                         full_name=full_name,
                     )
+                _seed_customers(shop, DEMO_CUSTOMERS)
         self.stdout.write(self.style.SUCCESS("Demo shops ready."))
         self._print_logins()
 
@@ -74,3 +92,44 @@ class Command(BaseCommand):
         for spec in DEMO_SHOPS:
             for email, role, _name in spec["staff"]:
                 self.stdout.write(f"  {spec['name']:<24} {role:<8} {email}")
+
+
+def _seed_customers(shop, count: int) -> None:
+    """A few hundred believable customers, the same on every machine (fixed seed); skipped if present."""
+    rng = random.Random(shop.slug)
+    with shop_context(shop):
+        if Customer.objects.filter(shop=shop).exists():
+            return
+        firsts, lasts = demo.names_for(shop.country)
+        tags = demo.FR_TAGS if shop.country == "FR" else demo.US_TAGS
+        species = [s for s, w in demo.SPECIES_WEIGHTS for _ in range(w)]
+        for n in range(count):
+            first, last = rng.choice(firsts), rng.choice(lasts)
+            try:
+                customer = customer_create(
+                    shop=shop,
+                    by=None,
+                    civility=rng.choice(["mr", "mrs", "mx", ""]),
+                    first_name=first,
+                    last_name=last,
+                    phone=demo.mobile_number(shop.country, rng) if rng.random() < 0.85 else "",
+                    email=demo.email_for(first, last, n, rng) if rng.random() < 0.6 else "",
+                    internal_id=f"A{1000 + n}" if shop.internal_id_enabled and rng.random() < 0.7 else "",
+                )
+            except DuplicateCustomer:
+                continue  # a random phone drawn twice
+            if rng.random() < 0.3:
+                customer_tags_set(
+                    shop=shop, by=None, customer=customer, names=rng.sample(tags, rng.randint(1, 2))
+                )
+            if shop.pets_enabled and rng.random() < 0.7:
+                for _ in range(rng.choice([1, 1, 1, 2, 3])):
+                    pet_create(
+                        shop=shop,
+                        by=None,
+                        owner=customer,
+                        name=rng.choice(demo.PET_NAMES),
+                        species=rng.choice(species),
+                        birth_month=rng.randint(1, 12),
+                        birth_year=rng.randint(2010, 2025),
+                    )

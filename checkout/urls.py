@@ -1,0 +1,11 @@
+from django.urls import path
+
+from checkout import views
+
+app_name = "checkout"
+
+urlpatterns = [
+    path("", views.who, name="who"),
+    path("walk-in/", views.walk_in, name="walk_in"),
+    path("<str:number>/", views.customer, name="customer"),
+]

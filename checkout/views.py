@@ -1,0 +1,67 @@
+"""The till: “Who is this for?” search and the checkout screen for one customer."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from checkout.selectors import checkout_prompts
+from customers import selectors as customer_selectors
+from customers.models import Customer
+from customers.search import customer_search
+from customers.status import customer_status_icons
+from shopcrm.decorators import shop_required
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@shop_required
+def who(request):
+    """One box that finds any customer; results update as the cashier types (htmx fragment).
+
+    The query travels in a POST body: a phone number or an email never lands in a URL or an access log.
+    """
+    query = request.POST.get("q", "")[:500] if request.method == "POST" else ""
+    results = customer_search(shop=request.shop, query=query) if query.strip() else []
+    context = {"query": query, "results": results, "prefill": _prefill_for(query)}
+    if request.htmx:
+        return render(request, "checkout/partials/_results.html", context)
+    return render(request, "checkout/who.html", context)
+
+
+@require_GET
+@shop_required
+def customer(request, number):
+    try:
+        found = customer_selectors.customer_get(shop=request.shop, number=number)
+    except Customer.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "checkout/customer.html",
+        {
+            "customer": found,
+            "icons": customer_status_icons(found, shop=request.shop),
+            "prompts": checkout_prompts(shop=request.shop, customer=found),
+        },
+    )
+
+
+@require_GET
+@shop_required
+def walk_in(request):
+    """An anonymous sale: no customer, so no message can reach them."""
+    return render(request, "checkout/walk_in.html")
+
+
+def _prefill_for(query: str) -> dict:
+    """What “Add customer” carries over from the search box: a phone, an email, or a last name."""
+    query = " ".join(query.split())[:150]
+    if not query:
+        return {}
+    digits = sum(ch.isdigit() for ch in query)
+    if digits >= 6 and digits >= len(query.replace(" ", "")) * 0.6:
+        return {"phone": query}
+    if "@" in query:
+        return {"email": query}
+    return {"last_name": query}

@@ -1,0 +1,259 @@
+"""Customers, their pets and tags, and the history of changes to them. Every table carries `shop`."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower, Reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from phonenumber_field.modelfields import PhoneNumberField
+
+from shopcrm.models import Shop
+
+
+class CustomerType(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    PROFESSIONAL = "professional", _("Professional")
+
+
+class Civility(models.TextChoices):
+    MR = "mr", pgettext_lazy("civility", "Mr")
+    MRS = "mrs", pgettext_lazy("civility", "Mrs")
+    MS = "ms", pgettext_lazy("civility", "Ms")
+    MX = "mx", pgettext_lazy("civility", "Mx")
+
+
+class EmailStatus(models.TextChoices):
+    NONE = "none", _("No email")
+    PENDING = "pending", _("Not yet verified")
+    VERIFIED = "verified", _("Verified")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    BOUNCED = "bounced", _("Bounced")
+
+
+class SmsStatus(models.TextChoices):
+    NONE = "none", _("No SMS consent")
+    PENDING = "pending", _("Opt-in not yet confirmed")
+    OPTED_IN = "opted_in", _("Opted in")
+    OPTED_OUT = "opted_out", _("Opted out")
+
+
+class Tag(models.Model):
+    """A shop's own label for customers; also serves as a customer group."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint("shop", Lower("name"), name="tag_shop_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    # Short, readable, random, unique across the platform: what people read out and what URLs carry.
+    number = models.CharField(_("customer number"), max_length=12, unique=True, editable=False)
+    type = models.CharField(
+        _("type"), max_length=12, choices=CustomerType.choices, default=CustomerType.INDIVIDUAL
+    )
+    civility = models.CharField(_("Civility"), max_length=3, choices=Civility.choices, blank=True)
+    first_name = models.CharField(_("First name"), max_length=150)
+    last_name = models.CharField(_("Last name"), max_length=150)
+    company_name = models.CharField(_("Company name"), max_length=200, blank=True)
+    company_registration = models.CharField(_("SIRET / VAT number"), max_length=40, blank=True)
+    internal_id = models.CharField(_("Internal customer ID"), max_length=40, blank=True)
+    phone = PhoneNumberField(_("Mobile phone"), blank=True)
+    email = models.EmailField(_("Email"), max_length=254, blank=True)
+    secondary_emails = ArrayField(
+        models.EmailField(max_length=254), verbose_name=_("Other emails"), default=list, blank=True
+    )
+    address_line1 = models.CharField(_("Address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("Address (line 2)"), max_length=200, blank=True)
+    postal_code = models.CharField(_("Postal code"), max_length=20, blank=True)
+    city = models.CharField(_("City"), max_length=100, blank=True)
+    notes = models.TextField(_("Notes"), blank=True, max_length=5000)
+    tags = models.ManyToManyField(Tag, through="CustomerTag", blank=True, related_name="customers")
+
+    email_status = models.CharField(
+        _("email status"), max_length=12, choices=EmailStatus.choices, default=EmailStatus.NONE
+    )
+    sms_status = models.CharField(
+        _("SMS status"), max_length=12, choices=SmsStatus.choices, default=SmsStatus.NONE
+    )
+    portal_joined_at = models.DateTimeField(_("joined the customer portal"), null=True, blank=True)
+
+    # Lower-cased, accent-free copies kept by the services for indexed lookups.
+    last_name_key = models.CharField(max_length=150, editable=False, default="")
+    first_name_key = models.CharField(max_length=150, editable=False, default="")
+    company_key = models.CharField(max_length=200, editable=False, default="")
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "phone"], condition=~Q(phone=""), name="customer_shop_phone_unique"
+            ),
+            models.UniqueConstraint(
+                "shop", Lower("email"), condition=~Q(email=""), name="customer_shop_email_ci_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "internal_id"],
+                condition=~Q(internal_id=""),
+                name="customer_shop_internal_id_unique",
+            ),
+        ]
+        # Behind customers.search: b-tree prefix indexes led by shop_id (LIKE 'q%' needs text_pattern_ops),
+        # a reversed-phone index for "last digits", and a trigram index for typo-tolerant last names.
+        indexes = [
+            models.Index(fields=["shop", "-created_at"], name="customer_created_idx"),
+            models.Index(
+                "shop", OpClass("last_name_key", name="text_pattern_ops"), name="customer_last_key_idx"
+            ),
+            models.Index(
+                "shop", OpClass("first_name_key", name="text_pattern_ops"), name="customer_first_key_idx"
+            ),
+            models.Index(
+                "shop",
+                OpClass("company_key", name="text_pattern_ops"),
+                name="customer_company_key_idx",
+                condition=~Q(company_key=""),
+            ),
+            models.Index(
+                "shop",
+                OpClass(Reverse("phone"), name="text_pattern_ops"),
+                name="customer_phone_rev_idx",
+                condition=~Q(phone=""),
+            ),
+            models.Index(
+                "shop",
+                OpClass(Lower("email"), name="text_pattern_ops"),
+                name="customer_email_prefix_idx",
+                condition=~Q(email=""),
+            ),
+            GinIndex(OpClass("last_name_key", name="gin_trgm_ops"), name="customer_last_trgm_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        if self.type == CustomerType.PROFESSIONAL and self.company_name:
+            return f"{self.company_name} ({self.full_name})"
+        return self.full_name
+
+    @property
+    def is_professional(self) -> bool:
+        return self.type == CustomerType.PROFESSIONAL
+
+
+class CustomerTag(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "tag"], name="customertag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.tag_id}"
+
+
+class Species(models.TextChoices):
+    DOG = "dog", _("Dog")
+    CAT = "cat", _("Cat")
+    BIRD = "bird", _("Bird")
+    FISH = "fish", _("Fish")
+    REPTILE = "reptile", _("Reptile")
+    SMALL_MAMMAL = "small_mammal", _("Small mammal")
+    OTHER = "other", _("Other")
+
+
+class Pet(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="pets")
+    name = models.CharField(_("Pet's name"), max_length=80)
+    species = models.CharField(_("Species"), max_length=14, choices=Species.choices)
+    breed = models.CharField(_("Breed"), max_length=80, blank=True)
+    # Month and year of birth; an age typed at the till is stored as its birth year.
+    birth_month = models.PositiveSmallIntegerField(_("Birth month"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("Birth year"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_month__isnull=True) | Q(birth_month__range=(1, 12)),
+                name="pet_birth_month_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def age(self, today: datetime.date | None = None) -> int | None:
+        if not self.birth_year:
+            return None
+        today = today or timezone.localdate()
+        years = today.year - self.birth_year
+        if self.birth_month and today.month < self.birth_month:
+            years -= 1
+        return max(years, 0)
+
+    def has_birthday_in(self, month: int) -> bool:
+        return self.birth_month == month
+
+
+class CustomerChange(models.Model):
+    """One line of a customer's history: who did what, when, and which fields changed."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created the customer")
+        UPDATED = "updated", _("changed")
+        PET_ADDED = "pet_added", _("added a pet")
+        PET_UPDATED = "pet_updated", _("changed a pet")
+        PET_REMOVED = "pet_removed", _("removed a pet")
+        VISIT = "visit", _("recorded a visit")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="changes")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    # {field verbose name: [old, new]} or {"pet": name}
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["customer", "-at"], name="customerchange_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,0 +1,76 @@
+"""How names, emails and phones are cleaned before they are stored or compared."""
+
+import re
+import unicodedata
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+_APOSTROPHES = "'’ʼ`´"
+_SEPARATORS = re.compile(r"[\s\-‐‑–—_.,/]+")
+
+
+def name_key(value: str) -> str:
+    """Lower-case, accent- and apostrophe-free form used to match names.
+
+    “O’Connor-Hélène” → “oconnor helene”.
+    """
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.casefold()
+    for mark in _APOSTROPHES:
+        stripped = stripped.replace(mark, "")
+    return _SEPARATORS.sub(" ", stripped).strip()
+
+
+def email_normalise(value: str) -> str:
+    """Trim, lower-case the domain (the local part is the mailbox owner's), and validate."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    local, at, domain = value.rpartition("@")
+    if not at:
+        raise ValidationError(_("Enter a valid email address."), code="invalid")
+    value = f"{local}@{domain.lower()}"
+    validate_email(value)
+    return value
+
+
+def phone_parse(value: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """Parse a typed number with the shop's country as default region. None when empty.
+
+    Raises ValidationError when it is not a possible, valid number.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(_("Enter a valid phone number."), code="invalid") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("Enter a valid phone number."), code="invalid")
+    return number
+
+
+def phone_e164(number: phonenumbers.PhoneNumber | None) -> str:
+    if number is None:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_display(e164: str, region: str) -> str:
+    """National format for the shop's own country, international for the rest."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(str(e164), None)
+    except phonenumbers.NumberParseException:
+        return str(e164)
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

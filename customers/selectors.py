@@ -1,0 +1,72 @@
+"""Reads on customers. Every selector takes `shop` and reads nothing outside it."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q
+
+from customers.models import Customer, CustomerChange, Pet, Tag
+from customers.normalise import name_key
+
+
+def customer_queryset(*, shop):
+    return Customer.objects.filter(shop=shop)
+
+
+def customer_get(*, shop, number: str) -> Customer:
+    """The customer of `shop` with this number (raises Customer.DoesNotExist), with pets and tags loaded."""
+    return (
+        customer_queryset(shop=shop)
+        .select_related("created_by", "updated_by")
+        .prefetch_related(
+            Prefetch("pets", queryset=Pet.objects.filter(shop=shop)),
+            Prefetch("tags", queryset=Tag.objects.filter(shop=shop)),
+        )
+        .get(number=(number or "").upper())
+    )
+
+
+def customer_duplicates(
+    *, shop, phone: str = "", email: str = "", internal_id: str = "", exclude_pk=None
+) -> dict[str, Customer]:
+    """Which of these identifiers another customer of `shop` already holds: {field: that customer}."""
+    found: dict[str, Customer] = {}
+    queries = {
+        "phone": Q(phone=phone) if phone else None,
+        "email": Q(email__iexact=email) if email else None,
+        "internal_id": Q(internal_id=internal_id) if internal_id else None,
+    }
+    for field, query in queries.items():
+        if query is None:
+            continue
+        qs = customer_queryset(shop=shop).filter(query)
+        if exclude_pk:
+            qs = qs.exclude(pk=exclude_pk)
+        other = qs.first()
+        if other is not None:
+            found[field] = other
+    return found
+
+
+def customer_matches(*, shop, last_name: str = "", phone: str = "", limit: int = 5) -> list[Customer]:
+    """Existing customers who may be the person being created: same phone, or last name starting the same."""
+    results: list[Customer] = []
+    if phone:
+        results.extend(customer_queryset(shop=shop).filter(phone=phone)[:limit])
+    key = name_key(last_name)
+    if len(key) >= 2 and len(results) < limit:
+        seen = [c.pk for c in results]
+        results.extend(
+            customer_queryset(shop=shop)
+            .filter(last_name_key__startswith=key)
+            .exclude(pk__in=seen)
+            .order_by("last_name_key", "first_name_key")[: limit - len(results)]
+        )
+    return results
+
+
+def customer_history(*, shop, customer: Customer, limit: int = 50) -> list[CustomerChange]:
+    return list(CustomerChange.objects.filter(shop=shop, customer=customer).select_related("by")[:limit])
+
+
+def tag_list(*, shop) -> list[Tag]:
+    return list(Tag.objects.filter(shop=shop).order_by("name"))

@@ -1,0 +1,385 @@
+"""Writes on customers, pets and tags. Keyword-only, explicit `shop`, one transaction each.
+
+Every service validates before saving and raises ValidationError keyed by form field; a duplicate phone, email
+or internal ID raises `DuplicateCustomer`, which names the customer who already holds it.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import (
+    Customer,
+    CustomerChange,
+    CustomerTag,
+    CustomerType,
+    EmailStatus,
+    Pet,
+    SmsStatus,
+    Tag,
+)
+from customers.normalise import email_normalise, name_key, phone_e164, phone_parse
+from customers.selectors import customer_duplicates
+from messaging.models import Channel
+from messaging.services import consent_request
+
+NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed without doubt
+NUMBER_LENGTH = 8
+
+CONTACT_FIELDS = [
+    "type",
+    "civility",
+    "first_name",
+    "last_name",
+    "company_name",
+    "company_registration",
+    "internal_id",
+    "phone",
+    "email",
+    "secondary_emails",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "notes",
+]
+
+
+class DuplicateCustomer(ValidationError):
+    """The phone / email / internal ID already belongs to `existing` (in the same shop)."""
+
+    def __init__(self, errors: dict[str, str], existing: Customer):
+        super().__init__(errors)
+        self.existing = existing
+
+
+def customer_number_new() -> str:
+    return "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+
+
+def _clean_contact(shop, values: dict) -> dict:
+    """Normalise typed contact data; raise ValidationError per field."""
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(values)
+    for field in ("first_name", "last_name", "company_name", "company_registration", "internal_id"):
+        if field in cleaned:
+            cleaned[field] = " ".join((cleaned[field] or "").split())
+    for field in ("address_line1", "address_line2", "postal_code", "city"):
+        if field in cleaned:
+            cleaned[field] = " ".join((cleaned[field] or "").split())
+    if "notes" in cleaned:
+        cleaned["notes"] = (cleaned["notes"] or "").strip()
+    if "phone" in cleaned:
+        try:
+            cleaned["phone"] = phone_e164(phone_parse(str(cleaned["phone"] or ""), shop.country))
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if "email" in cleaned:
+        try:
+            cleaned["email"] = email_normalise(cleaned["email"])
+        except ValidationError:
+            errors["email"] = [_("Enter a valid email address.")]
+    if "secondary_emails" in cleaned:
+        emails = []
+        for raw in cleaned["secondary_emails"] or []:
+            try:
+                value = email_normalise(raw)
+            except ValidationError:
+                errors.setdefault("secondary_emails", []).append(
+                    _("“%(email)s” is not a valid email address.") % {"email": raw}
+                )
+                continue
+            if value and value.lower() not in {e.lower() for e in emails}:
+                emails.append(value)
+        cleaned["secondary_emails"] = emails
+    if cleaned.get("type") == CustomerType.INDIVIDUAL:
+        cleaned.setdefault("company_name", "")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _is_mobile(e164: str) -> bool:
+    number = phonenumbers.parse(e164, None)
+    return phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def _check_consent_requests(customer: Customer, *, sms: bool, email: bool) -> None:
+    errors = {}
+    if sms and not customer.phone:
+        errors["send_sms_opt_in"] = _("Add a mobile phone number to send the SMS opt-in text.")
+    elif sms and not _is_mobile(str(customer.phone)):
+        errors["send_sms_opt_in"] = _("This number is not a mobile phone: it cannot receive texts.")
+    if email and not customer.email:
+        errors["send_welcome_email"] = _("Add an email address to send the welcome email.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _set_keys(customer: Customer) -> None:
+    customer.last_name_key = name_key(customer.last_name)
+    customer.first_name_key = name_key(customer.first_name)
+    customer.company_key = name_key(customer.company_name)
+
+
+def _raise_if_duplicate(shop, customer: Customer) -> None:
+    found = customer_duplicates(
+        shop=shop,
+        phone=str(customer.phone or ""),
+        email=customer.email,
+        internal_id=customer.internal_id,
+        exclude_pk=customer.pk,
+    )
+    if not found:
+        return
+    errors = {}
+    existing = None
+    for field, other in found.items():
+        existing = existing or other
+        errors[field] = {
+            "phone": _("This phone number already belongs to %(name)s."),
+            "email": _("This email address already belongs to %(name)s."),
+            "internal_id": _("This internal customer ID already belongs to %(name)s."),
+        }[field] % {"name": other.display_name}
+    raise DuplicateCustomer(errors, existing)
+
+
+def _save_guarded(shop, customer: Customer, **save_kwargs) -> None:
+    """Save; when a concurrent save took the same phone/email first, report it like any duplicate."""
+    try:
+        with transaction.atomic():
+            customer.save(**save_kwargs)
+    except IntegrityError:
+        _raise_if_duplicate(shop, customer)
+        raise
+
+
+def _validate(customer: Customer) -> None:
+    customer.full_clean(exclude=["number"], validate_constraints=False)
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    shop,
+    by,
+    first_name: str,
+    last_name: str,
+    civility: str = "",
+    type: str = CustomerType.INDIVIDUAL,
+    company_name: str = "",
+    company_registration: str = "",
+    internal_id: str = "",
+    phone: str = "",
+    email: str = "",
+    send_sms_opt_in: bool = False,
+    send_welcome_email: bool = False,
+    sms_wording: str = "",
+    email_wording: str = "",
+    **more,
+) -> Customer:
+    """Create a customer in `shop`, recording who did it.
+
+    Ticking a send box records a consent request (the customer's status becomes pending); the customer's
+    own confirmation, never the tick, is what opts them in.
+    """
+    values = _clean_contact(
+        shop,
+        {
+            "type": type,
+            "civility": civility,
+            "first_name": first_name,
+            "last_name": last_name,
+            "company_name": company_name,
+            "company_registration": company_registration,
+            "internal_id": internal_id if shop.internal_id_enabled else "",
+            "phone": phone,
+            "email": email,
+            **more,
+        },
+    )
+    now = timezone.now()
+    customer = Customer(shop=shop, created_by=by, updated_by=by, created_at=now, updated_at=now, **values)
+    _set_keys(customer)
+    _validate(customer)
+    _check_consent_requests(customer, sms=send_sms_opt_in, email=send_welcome_email)
+    _raise_if_duplicate(shop, customer)
+    for _attempt in range(5):
+        customer.number = customer_number_new()
+        try:
+            _save_guarded(shop, customer, force_insert=True)
+            break
+        except IntegrityError:
+            # Only a clash of the random number is left (a duplicate contact was raised above).
+            customer.pk = None
+            continue
+    else:
+        raise RuntimeError("could not allocate a unique customer number")
+    CustomerChange.objects.create(shop=shop, customer=customer, by=by, action=CustomerChange.Action.CREATED)
+    if send_welcome_email:
+        consent_request(shop=shop, customer=customer, channel=Channel.EMAIL, by=by, wording=email_wording)
+    if send_sms_opt_in:
+        consent_request(shop=shop, customer=customer, channel=Channel.SMS, by=by, wording=sms_wording)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, shop, by, customer: Customer, **changes) -> Customer:
+    """Change contact fields of a customer of `shop`; records which fields changed, old → new."""
+    if customer.shop_id != shop.pk:
+        raise Customer.DoesNotExist
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"customer_update cannot change {sorted(unknown)}")
+    if not shop.internal_id_enabled:
+        changes.pop("internal_id", None)
+    values = _clean_contact(shop, changes)
+    before = {field: getattr(customer, field) for field in values}
+    for field, value in values.items():
+        setattr(customer, field, value)
+    if customer.type == CustomerType.INDIVIDUAL:
+        customer.company_name = customer.company_name if "company_name" in changes else ""
+    _set_keys(customer)
+    _validate(customer)
+    _raise_if_duplicate(shop, customer)
+    diff = {
+        field: [str(before[field] or ""), str(getattr(customer, field) or "")]
+        for field in values
+        if str(before[field] or "") != str(getattr(customer, field) or "")
+    }
+    if not diff:
+        return customer
+    customer.updated_by = by
+    customer.updated_at = timezone.now()
+    _contact_lost(customer, diff)
+    _save_guarded(shop, customer)
+    CustomerChange.objects.create(
+        shop=shop, customer=customer, by=by, action=CustomerChange.Action.UPDATED, details=diff
+    )
+    return customer
+
+
+def _contact_lost(customer: Customer, diff: dict) -> None:
+    """A new email or phone has not been verified or opted in: its status starts over."""
+    if "email" in diff:
+        customer.email_status = EmailStatus.NONE
+    if "phone" in diff:
+        customer.sms_status = SmsStatus.NONE
+
+
+@transaction.atomic
+def customer_visit_record(*, shop, by, customer: Customer) -> Customer:
+    """Mark that the customer came in now (the hook for loyalty features)."""
+    customer.last_visit_at = timezone.now()
+    customer.save(update_fields=["last_visit_at"])
+    CustomerChange.objects.create(shop=shop, customer=customer, by=by, action=CustomerChange.Action.VISIT)
+    return customer
+
+
+def _pet_values(shop, values: dict) -> dict:
+    values = dict(values)
+    values["name"] = " ".join((values.get("name") or "").split())
+    values["breed"] = " ".join((values.get("breed") or "").split())
+    age = values.pop("age", None)
+    if age not in (None, "") and not values.get("birth_year"):
+        today = timezone.localdate()
+        values["birth_year"] = today.year - int(age)
+    return values
+
+
+def _pet_validate(pet: Pet) -> None:
+    pet.full_clean(exclude=["owner", "shop"], validate_constraints=False)
+    this_year = timezone.localdate().year
+    if pet.birth_year and not (this_year - 60 <= pet.birth_year <= this_year):
+        raise ValidationError(
+            {"birth_year": _("Enter a year between %(a)s and %(b)s.") % {"a": this_year - 60, "b": this_year}}
+        )
+    if pet.birth_month and not 1 <= pet.birth_month <= 12:
+        raise ValidationError({"birth_month": _("Choose a month.")})
+
+
+@transaction.atomic
+def pet_create(*, shop, by, owner: Customer, **values) -> Pet:
+    """Add a pet to a customer of `shop`."""
+    if owner.shop_id != shop.pk:
+        raise Customer.DoesNotExist
+    pet = Pet(shop=shop, owner=owner, **_pet_values(shop, values))
+    _pet_validate(pet)
+    pet.save()
+    CustomerChange.objects.create(
+        shop=shop, customer=owner, by=by, action=CustomerChange.Action.PET_ADDED, details={"pet": pet.name}
+    )
+    return pet
+
+
+@transaction.atomic
+def pet_update(*, shop, by, pet: Pet, **values) -> Pet:
+    if pet.shop_id != shop.pk:
+        raise Pet.DoesNotExist
+    for field, value in _pet_values(shop, values).items():
+        setattr(pet, field, value)
+    _pet_validate(pet)
+    pet.save()
+    CustomerChange.objects.create(
+        shop=shop,
+        customer=pet.owner,
+        by=by,
+        action=CustomerChange.Action.PET_UPDATED,
+        details={"pet": pet.name},
+    )
+    return pet
+
+
+@transaction.atomic
+def pet_delete(*, shop, by, pet: Pet) -> None:
+    if pet.shop_id != shop.pk:
+        raise Pet.DoesNotExist
+    CustomerChange.objects.create(
+        shop=shop,
+        customer=pet.owner,
+        by=by,
+        action=CustomerChange.Action.PET_REMOVED,
+        details={"pet": pet.name},
+    )
+    pet.delete()
+
+
+@transaction.atomic
+def customer_tags_set(*, shop, by, customer: Customer, names: list[str]) -> list[Tag]:
+    """Replace the customer's tags; unknown names join the shop's tag catalogue."""
+    wanted: dict[str, str] = {}
+    for raw in names:
+        name = " ".join((raw or "").split())[:40]
+        if name:
+            wanted.setdefault(name.casefold(), name)
+    tags = []
+    for name in wanted.values():
+        tag = Tag.objects.filter(shop=shop, name__iexact=name).first()
+        if tag is None:
+            tag = Tag.objects.create(shop=shop, name=name)
+        tags.append(tag)
+    before = sorted(t.name for t in customer.tags.all())
+    CustomerTag.objects.filter(customer=customer).exclude(tag__in=tags).delete()
+    existing = set(CustomerTag.objects.filter(customer=customer).values_list("tag_id", flat=True))
+    CustomerTag.objects.bulk_create(
+        [CustomerTag(shop=shop, customer=customer, tag=t) for t in tags if t.pk not in existing]
+    )
+    after = sorted(t.name for t in tags)
+    if before != after:
+        CustomerChange.objects.create(
+            shop=shop,
+            customer=customer,
+            by=by,
+            action=CustomerChange.Action.UPDATED,
+            details={"tags": [", ".join(before), ", ".join(after)]},
+        )
+    return tags

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("new/", views.customer_new, name="new"),
+    path("new/matches/", views.customer_matches, name="matches"),
+    path("check/<str:field>/", views.customer_check, name="check"),
+    path("<str:number>/", views.customer_detail, name="detail"),
+    path("<str:number>/details/", views.customer_details, name="details"),
+    path("<str:number>/edit/", views.customer_edit, name="edit"),
+    path("<str:number>/visit/", views.customer_visit, name="visit"),
+    path("<str:number>/pets/add/", views.pet_add, name="pet_add"),
+    path("<str:number>/pets/<int:pet_id>/", views.pet_update, name="pet_update"),
+    path("<str:number>/pets/<int:pet_id>/delete/", views.pet_delete, name="pet_delete"),
+]

@@ -1,0 +1,97 @@
+from html import unescape
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.services import customer_create, pet_create
+from shopcrm.tenancy import shop_context
+
+pytestmark = pytest.mark.django_db
+
+
+def add(shop, **kw):
+    values = {"first_name": "Betty", "last_name": "Smith"}
+    values.update(kw)
+    with shop_context(shop):
+        return customer_create(shop=shop, by=None, **values)
+
+
+def test_the_till_page_has_the_find_a_customer_box(client, cashier_us):
+    client.force_login(cashier_us)
+    html = client.get(reverse("checkout:who")).content.decode()
+    assert "Find a customer" in html and "Continue without a customer" in html
+
+
+def test_typing_returns_a_fragment_of_cards(client, shop_us, cashier_us):
+    client.force_login(cashier_us)
+    add(shop_us, phone="(201) 555-0123")
+    response = client.post(reverse("checkout:who"), {"q": "0123"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "Smith" in html and "(201) 555-0123" in html
+    assert response.headers["Vary"].count("HX-Request") == 1
+
+
+def test_without_htmx_the_search_renders_the_full_page(client, shop_us, cashier_us):
+    client.force_login(cashier_us)
+    add(shop_us)
+    html = client.post(reverse("checkout:who"), {"q": "smi"}).content.decode()
+    assert "<html" in html and "Smith" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("06 12 34 56 78", "phone"), ("dupont", "last_name"), ("a@b.fr", "email")]
+)
+def test_add_customer_from_the_search_carries_what_was_typed(client_fr, query, field):
+    html = unescape(
+        client_fr.post(reverse("checkout:who"), {"q": query}, HTTP_HX_REQUEST="true").content.decode()
+    )
+    assert f'name="{field}" value="{query}"' in html
+    form = client_fr.post(reverse("customers:new"), {"prefill": "1", field: query}).content.decode()
+    assert f'value="{query}"' in unescape(form)
+
+
+def test_a_customer_first_shop_opens_on_who_is_this_for(client_fr):
+    assert client_fr.get("/").url == reverse("checkout:who")
+
+
+def test_the_checkout_screen_says_no_email_on_file_and_prompts(client, shop_us, cashier_us):
+    client.force_login(cashier_us)
+    shop_us.checkout_email = "required"
+    shop_us.save()
+    customer = add(shop_us)
+    with shop_context(shop_us):
+        pet_create(
+            shop=shop_us,
+            by=None,
+            owner=customer,
+            name="Rex",
+            species="dog",
+            birth_month=timezone.localdate().month,
+        )
+    html = unescape(client.get(reverse("checkout:customer", args=[customer.number])).content.decode())
+    assert "No email on file" in html
+    assert "Required:" in html
+    assert "Rex's birthday month" in html
+    assert "Record visit" in html
+
+
+def test_record_visit_sets_last_visit(client_fr, shop_fr):
+    customer = add(shop_fr)
+    url = reverse("customers:visit", args=[customer.number])
+    response = client_fr.post(url, {"next": reverse("checkout:customer", args=[customer.number])})
+    assert response.status_code == 302
+    with shop_context(shop_fr):
+        customer.refresh_from_db()
+    assert customer.last_visit_at is not None
+
+
+def test_walk_in_page_explains_no_message_can_reach_them(client_fr):
+    html = unescape(client_fr.get(reverse("checkout:walk_in")).content.decode())
+    assert "Client de passage" in html
+
+
+@pytest.mark.parametrize("query", ["", " ", "%", "_", "\\", "🙂", "x" * 600, "<script>"])
+def test_odd_queries_never_500(client_fr, query):
+    assert client_fr.post(reverse("checkout:who"), {"q": query}, HTTP_HX_REQUEST="true").status_code == 200

@@ -1,0 +1,92 @@
+import pytest
+
+from customers.search import customer_search
+from customers.services import customer_create
+from shopcrm.tenancy import shop_context
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(shop_fr):
+    specs = [
+        {
+            "first_name": "Hélène",
+            "last_name": "Dupont",
+            "phone": "06 12 34 56 78",
+            "email": "helene@example.com",
+        },
+        {"first_name": "Jean", "last_name": "Dupond", "phone": "06 98 76 54 32"},
+        {"first_name": "Seán", "last_name": "O'Connor", "email": "sean.oconnor@example.ie"},
+        {"first_name": "Marie", "last_name": "de la Tour", "internal_id": "C-042"},
+        {
+            "first_name": "Paul",
+            "last_name": "Martin",
+            "type": "professional",
+            "company_name": "Hôtel du Parc",
+        },
+    ]
+    out = {}
+    with shop_context(shop_fr):
+        for spec in specs:
+            c = customer_create(shop=shop_fr, by=None, **spec)
+            out[c.last_name] = c
+    return out
+
+
+def names(shop, query):
+    with shop_context(shop):
+        return [c.last_name for c in customer_search(shop=shop, query=query)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("dup", "Dupont"),
+        ("helene", "Dupont"),
+        ("HÉLÈNE dupont", "Dupont"),
+        ("dupont hélène", "Dupont"),
+        ("oconnor", "O'Connor"),
+        ("o'connor", "O'Connor"),
+        ("de la t", "de la Tour"),
+        ("C-042", "de la Tour"),
+        ("hotel du", "Martin"),
+        ("06 12 34 56 78", "Dupont"),
+        ("+33 6 12 34 56 78", "Dupont"),
+        ("0612345678", "Dupont"),
+        ("5678", "Dupont"),
+        ("helene@ex", "Dupont"),
+        ("sean.oconnor@example.ie", "O'Connor"),
+        ("duppont", "Dupont"),
+    ],
+)
+def test_the_one_box_finds_each_kind_of_query(shop_fr, people, query, expected):
+    assert names(shop_fr, query)[:2].count(expected) >= 1, names(shop_fr, query)
+
+
+def test_a_customer_number_is_an_exact_match_ranked_first(shop_fr, people):
+    number = people["Dupond"].number
+    assert names(shop_fr, number.lower())[0] == "Dupond"
+
+
+def test_exact_phone_ranks_before_name_prefixes(shop_fr, people):
+    assert names(shop_fr, "0698765432") == ["Dupond"]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "%", "_", "\\", "%%%", "' or 1=1 --", "🙂", "שלום", "x" * 500])
+def test_odd_input_returns_sensible_results_or_none(shop_fr, people, query):
+    assert names(shop_fr, query) == [] or all(isinstance(n, str) for n in names(shop_fr, query))
+    if query.strip() in ("%", "_", "\\", "%%%"):
+        assert names(shop_fr, query) == []
+
+
+def test_one_character_matches_name_prefixes_only(shop_fr, people):
+    assert sorted(names(shop_fr, "d")) == ["Dupond", "Dupont", "de la Tour"]
+
+
+def test_search_ignores_other_shops(shop_fr, shop_us, people):
+    with shop_context(shop_us):
+        customer_create(shop=shop_us, by=None, first_name="Other", last_name="Dupont", phone="+12015550123")
+    assert names(shop_us, "dup") == ["Dupont"]
+    assert len(names(shop_fr, "dup")) == 2
+    assert names(shop_fr, "+1 201 555 0123") == []
