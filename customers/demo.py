@@ -197,6 +197,53 @@ FR_TAGS = ["Fidèle", "Professionnel", "Retouches", "Cuir", "Livraison"]
 US_TAGS = ["VIP", "Groomer", "Raw diet", "Puppy class", "Senior pet"]
 
 
+FEMININE = {
+    "Hélène",
+    "Émilie",
+    "Chloé",
+    "Léa",
+    "Manon",
+    "Camille",
+    "Inès",
+    "Zoé",
+    "Anaïs",
+    "Clémence",
+    "Océane",
+    "Noémie",
+    "Maëlys",
+    "Françoise",
+    "Bérénice",
+    "Mary",
+    "Patricia",
+    "Jennifer",
+    "Linda",
+    "Elizabeth",
+    "Barbara",
+    "Susan",
+    "Jessica",
+    "Sarah",
+    "Mary-Kate",
+    "Zoë",
+    "Siobhán",
+    "Renée",
+    "Chloe",
+    "Mia",
+    "Olivia",
+    "Emma",
+}
+NEUTRAL = {"Camille", "Noé"}
+
+
+def civility_for(first_name: str, rng: random.Random) -> str:
+    """Most records carry the usual civility; some none, a few Mx."""
+    roll = rng.random()
+    if roll < 0.2:
+        return ""
+    if roll < 0.23 or first_name in NEUTRAL:
+        return "mx"
+    return "mrs" if first_name in FEMININE else "mr"
+
+
 def names_for(country: str) -> tuple[list[str], list[str]]:
     return (FR_FIRST, FR_LAST) if country == "FR" else (US_FIRST, US_LAST)
 

@@ -92,7 +92,11 @@ def _wait(procs: dict[str, subprocess.Popen]) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     code = 0
+    parent = os.getppid()
     while not stopping:
+        if os.getppid() != parent:
+            _say("the command that started us has gone; stopping")
+            stopping = True
         for name, proc in procs.items():
             if proc.poll() is not None:
                 _say(f"{name} exited with status {proc.returncode}; stopping the rest")

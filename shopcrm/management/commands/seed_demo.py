@@ -85,7 +85,8 @@ class Command(BaseCommand):
                     )
                 _seed_customers(shop, DEMO_CUSTOMERS)
         self.stdout.write(self.style.SUCCESS("Demo shops ready."))
-        self._print_logins()
+        if not opts["if_empty"]:
+            self._print_logins()
 
     def _print_logins(self):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -109,7 +110,7 @@ def _seed_customers(shop, count: int) -> None:
                 customer = customer_create(
                     shop=shop,
                     by=None,
-                    civility=rng.choice(["mr", "mrs", "mx", ""]),
+                    civility=demo.civility_for(first, rng),
                     first_name=first,
                     last_name=last,
                     phone=demo.mobile_number(shop.country, rng) if rng.random() < 0.85 else "",
