@@ -1,10 +1,105 @@
-"""`make bench`: benchmarks whose reports go to bench/results/."""
+"""`make bench`: load the benchmark dataset (once) into its own database and write reports to bench/results/.
 
+The dataset goes to `<database>_bench` beside the configured one (DATABASE_URL or the embedded server), so a
+developer's demo data is never touched. `python -m bench --only lookup` runs one benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def main() -> int:
-    print("no benchmarks yet")
+def _bench_database_url() -> str:
+    from shopcrm import embedded
+
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or embedded.database_url()
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name.endswith("_bench"):
+        name += "_bench"
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/" + name.removesuffix("_bench")))
+    admin = admin.replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'create database "{name}"')
+
+
+def machine() -> str:
+    import django
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("show server_version")
+        pg = cursor.fetchone()[0]
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {pg}"
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", choices=["lookup"], default=None)
+    parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
+    args = parser.parse_args(argv)
+
+    url = _bench_database_url()
+    _ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "shopcrm.settings.bench"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from bench import dataset, report
+
+    if args.reload:
+        dataset.reset()
+    if not dataset.dataset_loaded():
+        print("Loading the benchmark dataset (1,000,000 customers, 500 shops)…", flush=True)
+        load = dataset.load(log=lambda m: print(m, flush=True))
+    else:
+        load = None
+        print("Benchmark dataset already loaded.", flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    from bench import lookup
+
+    print("Lookup benchmark…", flush=True)
+    samples, shop = lookup.run(log=lambda m: print(m, flush=True))
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    path = RESULTS / f"lookup-{stamp}.md"
+    text = report.lookup_report(samples, shop, machine=machine(), load=load)
+    path.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"Report written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return 0
 
 

@@ -13,6 +13,7 @@ class Prompt:
     kind: str  # missing | birthday | unconfirmed
     level: str  # required | recommended | info
     text: str
+    channel: str = ""
 
 
 def checkout_prompts(*, shop, customer) -> list[Prompt]:
@@ -38,7 +39,7 @@ def checkout_prompts(*, shop, customer) -> list[Prompt]:
                     Prompt("birthday", "info", _("It is %(name)s's birthday month!") % {"name": pet.name})
                 )
     if customer.email and customer.email_status == EmailStatus.PENDING:
-        prompts.append(Prompt("unconfirmed", "info", _("The email address is not verified yet.")))
+        prompts.append(Prompt("unconfirmed", "info", _("The email address is not verified yet."), "email"))
     if customer.phone and customer.sms_status == SmsStatus.PENDING:
-        prompts.append(Prompt("unconfirmed", "info", _("The SMS opt-in is not confirmed yet.")))
+        prompts.append(Prompt("unconfirmed", "info", _("The SMS opt-in is not confirmed yet."), "sms"))
     return prompts

@@ -70,3 +70,17 @@ def customer_history(*, shop, customer: Customer, limit: int = 50) -> list[Custo
 
 def tag_list(*, shop) -> list[Tag]:
     return list(Tag.objects.filter(shop=shop).order_by("name"))
+
+
+def customer_consents(*, shop, customer, limit: int = 50):
+    """The customer's consent ledger, newest first."""
+    from messaging.models import ConsentEvent
+
+    return list(ConsentEvent.objects.filter(shop=shop, customer=customer).select_related("by")[:limit])
+
+
+def customer_messages(*, shop, customer, limit: int = 10):
+    """The latest emails and texts sent to the customer, newest first."""
+    from messaging.models import OutboundMessage
+
+    return list(OutboundMessage.objects.filter(shop=shop, customer=customer)[:limit])

@@ -27,7 +27,7 @@ from customers.models import (
 from customers.normalise import email_normalise, name_key, phone_e164, phone_parse
 from customers.selectors import customer_duplicates
 from messaging.models import Channel
-from messaging.services import consent_request
+from messaging.services import consent_request, welcome_messages_queue
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed without doubt
 NUMBER_LENGTH = 8
@@ -229,6 +229,7 @@ def customer_create(
         consent_request(shop=shop, customer=customer, channel=Channel.EMAIL, by=by, wording=email_wording)
     if send_sms_opt_in:
         consent_request(shop=shop, customer=customer, channel=Channel.SMS, by=by, wording=sms_wording)
+    welcome_messages_queue(shop=shop, customer=customer, by=by, email=send_welcome_email, sms=send_sms_opt_in)
     return customer
 
 

@@ -121,6 +121,28 @@ def customer_check(request, field):
 
 @require_POST
 @shop_required
+def customer_email_preview(request):
+    """Exactly the welcome email that would go, for the names and address typed so far (opens in a tab)."""
+    from messaging.render import welcome_email
+
+    email = ""
+    with suppress(ValidationError):
+        email = email_normalise(request.POST.get("email", ""))
+    draft = Customer(
+        shop=request.shop,
+        first_name=" ".join(request.POST.get("first_name", "").split())[:150],
+        last_name=" ".join(request.POST.get("last_name", "").split())[:150],
+        email=email,
+    )
+    response = HttpResponse(welcome_email(request.shop, draft).html)
+    # The email's own inline styles, nothing else; links inside are real but lead to a draft token.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+@shop_required
 def customer_matches(request):
     """Existing customers who may be the one being typed in (same phone, or similar last name)."""
     phone = ""
@@ -236,6 +258,8 @@ def customer_detail(request, number):
         "customer": customer,
         "icons": customer_status_icons(customer, shop=request.shop),
         "history": selectors.customer_history(shop=request.shop, customer=customer),
+        "consents": selectors.customer_consents(shop=request.shop, customer=customer),
+        "outbox": selectors.customer_messages(shop=request.shop, customer=customer),
     }
     template = "customers/detail.html"
     if request.htmx:
@@ -282,6 +306,7 @@ def customer_edit(request, number):
             "pet_form": PetForm(prefix="newpet"),
             "pets": list(customer.pets.all()),
             "tag_catalogue": selectors.tag_list(shop=request.shop),
+            "outbox": selectors.customer_messages(shop=request.shop, customer=customer),
         },
     )
 
@@ -292,6 +317,29 @@ def _edit_initial(customer) -> dict:
     initial["secondary_emails"] = "\n".join(customer.secondary_emails)
     initial["tags"] = ", ".join(t.name for t in customer.tags.all())
     return initial
+
+
+@require_POST
+@shop_required
+def customer_resend(request, number, channel):
+    """Resend the welcome email or the SMS opt-in (rate-limited by the service)."""
+    from django.contrib import messages as flash
+
+    from messaging.services import message_resend
+
+    customer = _customer_or_404(request, number)
+    if channel not in ("email", "sms"):
+        raise Http404
+    try:
+        message_resend(shop=request.shop, customer=customer, channel=channel, by=request.user)
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    else:
+        flash.success(request, _("The message is on its way."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = _landing_url(customer)
+    return redirect(target)
 
 
 @require_POST

@@ -1,7 +1,8 @@
-"""The consent ledger (and, later, the outbox). Every table carries `shop`."""
+"""The consent ledger, the outbox, suppressions and processed webhooks. Every table carries `shop`."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,3 +59,106 @@ class ConsentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.action} ({self.source})"
+
+
+class OutboundMessage(models.Model):
+    """One email or SMS to one customer: written in the transaction that caused it, sent by a worker."""
+
+    Channel = Channel
+
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", _("welcome email")
+        SMS_OPT_IN = "sms_opt_in", _("SMS opt-in text")
+        SMS_HELP = "sms_help", _("SMS help reply")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+        BOUNCED = "bounced", _("bounced")
+        SUPPRESSED = "suppressed", _("suppressed")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="messages", null=True, blank=True
+    )
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    recipient = models.CharField(max_length=254)
+    sender = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    provider_message_id = models.CharField(max_length=120, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["customer", "channel", "-created_at"], name="outbox_customer_idx"),
+            models.Index(
+                fields=["status", "updated_at"],
+                name="outbox_queued_idx",
+                condition=models.Q(status__in=["queued", "sending"]),
+            ),
+            models.Index(fields=["provider_message_id"], name="outbox_provider_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} #{self.pk} ({self.status})"
+
+
+class Suppression(models.Model):
+    """An address that must not be contacted again (hard bounce, complaint): later sends skip the provider."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=40)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("shop", "channel", Lower("address"), name="suppression_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.reason}"
+
+
+class WebhookEvent(models.Model):
+    """Provider events already processed, so a retried webhook changes nothing the second time."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id}"
+
+
+class ErasureRequest(models.Model):
+    """A customer asked, from their preferences page, for their data to be erased. The admin acts on it."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"erasure request {self.pk}"

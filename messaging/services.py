@@ -1,8 +1,61 @@
-"""Consent: every change of a customer's email / SMS consent goes through here and leaves a ledger entry."""
+"""Consent and messages. Every consent change goes through here and appends a ConsentEvent; every message
+is an outbox row written in the caller's transaction and published after commit."""
 
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from messaging.models import Channel, ConsentEvent
+from messaging import outbox, render
+from messaging.models import Channel, ConsentEvent, ErasureRequest, OutboundMessage, Suppression
+
+RESEND_MIN_INTERVAL = timedelta(minutes=10)
+RESEND_DAILY_CAP = 3
+
+
+def _statuses():
+    from customers.models import EmailStatus, SmsStatus
+
+    return EmailStatus, SmsStatus
+
+
+def _event(
+    *,
+    shop,
+    customer,
+    channel,
+    action,
+    source,
+    by=None,
+    wording="",
+    wording_version="",
+    detail="",
+    ip=None,
+    user_agent="",
+):
+    return ConsentEvent.objects.create(
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        action=action,
+        source=source,
+        by=by,
+        wording=wording,
+        wording_version=wording_version,
+        detail=detail[:200],
+        ip_address=ip,
+        user_agent=(user_agent or "")[:300],
+    )
+
+
+def _set_status(customer, **fields) -> None:
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.save(update_fields=list(fields))
 
 
 @transaction.atomic
@@ -12,9 +65,8 @@ def consent_request(*, shop, customer, channel: str, by, wording: str = "", word
     A status of none becomes pending. A customer who confirmed stays confirmed, and one who withdrew stays
     withdrawn: only the customer's own action ever opts them (back) in.
     """
-    from customers.models import EmailStatus, SmsStatus
-
-    event = ConsentEvent.objects.create(
+    EmailStatus, SmsStatus = _statuses()
+    event = _event(
         shop=shop,
         customer=customer,
         channel=channel,
@@ -25,9 +77,238 @@ def consent_request(*, shop, customer, channel: str, by, wording: str = "", word
         wording_version=wording_version,
     )
     if channel == Channel.EMAIL and customer.email_status == EmailStatus.NONE:
-        customer.email_status = EmailStatus.PENDING
-        customer.save(update_fields=["email_status"])
+        _set_status(customer, email_status=EmailStatus.PENDING)
     if channel == Channel.SMS and customer.sms_status == SmsStatus.NONE:
-        customer.sms_status = SmsStatus.PENDING
-        customer.save(update_fields=["sms_status"])
+        _set_status(customer, sms_status=SmsStatus.PENDING)
     return event
+
+
+def _queue(*, shop, customer, channel, kind, recipient, rendered, by) -> OutboundMessage:
+    now = timezone.now()
+    return OutboundMessage.objects.create(
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        kind=kind,
+        recipient=recipient,
+        sender=outbox.sender_for(shop, channel),
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        headers=rendered.headers,
+        by=by,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+@transaction.atomic
+def welcome_messages_queue(*, shop, customer, by, email: bool, sms: bool) -> list[OutboundMessage]:
+    """Write the welcome email and/or the SMS opt-in text as outbox rows in the current transaction; they are
+    published to the workers only once it commits (a rollback leaves neither row nor task)."""
+    messages = []
+    if email and customer.email:
+        messages.append(
+            _queue(
+                shop=shop,
+                customer=customer,
+                channel=Channel.EMAIL,
+                kind=OutboundMessage.Kind.WELCOME,
+                recipient=customer.email,
+                rendered=render.welcome_email(shop, customer),
+                by=by,
+            )
+        )
+    if sms and customer.phone:
+        messages.append(
+            _queue(
+                shop=shop,
+                customer=customer,
+                channel=Channel.SMS,
+                kind=OutboundMessage.Kind.SMS_OPT_IN,
+                recipient=str(customer.phone),
+                rendered=render.sms_opt_in(shop, customer),
+                by=by,
+            )
+        )
+    outbox.message_publish_on_commit([(m.pk, m.shop_id) for m in messages])
+    return messages
+
+
+@transaction.atomic
+def message_resend(*, shop, customer, channel: str, by) -> OutboundMessage:
+    """Send the welcome email or the SMS opt-in again, from the customer's popup. At most one per channel
+    every 10 minutes and three a day, so a customer is never flooded."""
+    EmailStatus, SmsStatus = _statuses()
+    kind = OutboundMessage.Kind.WELCOME if channel == Channel.EMAIL else OutboundMessage.Kind.SMS_OPT_IN
+    recent = OutboundMessage.objects.filter(shop=shop, customer=customer, channel=channel, kind=kind)
+    now = timezone.now()
+    if recent.filter(created_at__gte=now - RESEND_MIN_INTERVAL).exists():
+        raise ValidationError(_("A message was sent less than 10 minutes ago. Please wait before resending."))
+    if recent.filter(created_at__gte=now - timedelta(days=1)).count() >= RESEND_DAILY_CAP:
+        raise ValidationError(_("This message was already sent three times today."))
+    if channel == Channel.EMAIL:
+        if not customer.email:
+            raise ValidationError(_("There is no email address to send to."))
+        if customer.email_status in (EmailStatus.UNSUBSCRIBED, EmailStatus.BOUNCED):
+            raise ValidationError(_("This customer unsubscribed or their address bounces: no email is sent."))
+    else:
+        if not customer.phone:
+            raise ValidationError(_("There is no mobile phone to send to."))
+        if customer.sms_status == SmsStatus.OPTED_OUT:
+            raise ValidationError(_("This customer opted out of texts: only they can opt back in."))
+    consent_request(shop=shop, customer=customer, channel=channel, by=by)
+    (message,) = welcome_messages_queue(
+        shop=shop, customer=customer, by=by, email=channel == Channel.EMAIL, sms=channel == Channel.SMS
+    )
+    return message
+
+
+@transaction.atomic
+def email_verify(*, shop, customer, ip=None, user_agent="") -> bool:
+    """The customer clicked their verify link and confirmed. Returns False if it was already verified."""
+    EmailStatus, _sms = _statuses()
+    if customer.email_status == EmailStatus.VERIFIED:
+        return False
+    _set_status(customer, email_status=EmailStatus.VERIFIED)
+    _event(
+        shop=shop,
+        customer=customer,
+        channel=Channel.EMAIL,
+        action=ConsentEvent.Action.CONFIRMED,
+        source=ConsentEvent.Source.CUSTOMER_LINK,
+        detail="verify link",
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+@transaction.atomic
+def email_unsubscribe(
+    *, shop, customer, source=ConsentEvent.Source.CUSTOMER_LINK, detail="", ip=None, user_agent=""
+) -> bool:
+    """Stop emails to this customer. Idempotent: returns False when they were already unsubscribed."""
+    EmailStatus, _sms = _statuses()
+    if customer.email_status == EmailStatus.UNSUBSCRIBED:
+        return False
+    _set_status(customer, email_status=EmailStatus.UNSUBSCRIBED)
+    _event(
+        shop=shop,
+        customer=customer,
+        channel=Channel.EMAIL,
+        action=ConsentEvent.Action.WITHDRAWN,
+        source=source,
+        detail=detail or "unsubscribe",
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+@transaction.atomic
+def email_resubscribe(*, shop, customer, ip=None, user_agent="") -> bool:
+    """The customer opted back in from their preferences page (their own action)."""
+    EmailStatus, _sms = _statuses()
+    if customer.email_status in (EmailStatus.VERIFIED, EmailStatus.BOUNCED) or not customer.email:
+        return False
+    _set_status(customer, email_status=EmailStatus.VERIFIED)
+    _event(
+        shop=shop,
+        customer=customer,
+        channel=Channel.EMAIL,
+        action=ConsentEvent.Action.CONFIRMED,
+        source=ConsentEvent.Source.CUSTOMER_LINK,
+        detail="preferences page",
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+@transaction.atomic
+def email_bounced(*, shop, customer, address: str, complaint: bool, detail="") -> None:
+    """A hard bounce or a complaint: the address is suppressed, so later sends make no provider call."""
+    EmailStatus, _sms = _statuses()
+    Suppression.objects.get_or_create(
+        shop=shop,
+        channel=Channel.EMAIL,
+        address=address.lower(),
+        defaults={"reason": "complaint" if complaint else "bounce"},
+    )
+    if customer is None:
+        return
+    status = EmailStatus.UNSUBSCRIBED if complaint else EmailStatus.BOUNCED
+    if customer.email_status != status:
+        _set_status(customer, email_status=status)
+    _event(
+        shop=shop,
+        customer=customer,
+        channel=Channel.EMAIL,
+        action=ConsentEvent.Action.COMPLAINED if complaint else ConsentEvent.Action.BOUNCED,
+        source=ConsentEvent.Source.WEBHOOK,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def sms_confirm(*, shop, customer, source, detail="", ip=None, user_agent="") -> bool:
+    """The customer confirmed texts (YES/OUI reply or the link). Returns False if already opted in."""
+    _email, SmsStatus = _statuses()
+    if customer.sms_status == SmsStatus.OPTED_IN:
+        return False
+    _set_status(customer, sms_status=SmsStatus.OPTED_IN)
+    Suppression.objects.filter(shop=shop, channel=Channel.SMS, address=str(customer.phone)).delete()
+    _event(
+        shop=shop,
+        customer=customer,
+        channel=Channel.SMS,
+        action=ConsentEvent.Action.CONFIRMED,
+        source=source,
+        detail=detail,
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+@transaction.atomic
+def sms_opt_out(*, shop, customer, source, detail="", ip=None, user_agent="") -> bool:
+    """Stop texts at once (STOP reply, preferences page). Idempotent."""
+    _email, SmsStatus = _statuses()
+    if customer.sms_status == SmsStatus.OPTED_OUT:
+        return False
+    _set_status(customer, sms_status=SmsStatus.OPTED_OUT)
+    _event(
+        shop=shop,
+        customer=customer,
+        channel=Channel.SMS,
+        action=ConsentEvent.Action.WITHDRAWN,
+        source=source,
+        detail=detail,
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+@transaction.atomic
+def sms_help_queue(*, shop, customer, phone: str) -> OutboundMessage:
+    message = _queue(
+        shop=shop,
+        customer=customer,
+        channel=Channel.SMS,
+        kind=OutboundMessage.Kind.SMS_HELP,
+        recipient=phone,
+        rendered=render.sms_help(shop),
+        by=None,
+    )
+    outbox.message_publish_on_commit([(message.pk, message.shop_id)])
+    return message
+
+
+@transaction.atomic
+def erasure_request_create(*, shop, customer) -> ErasureRequest:
+    """The customer asked for their data to be erased; the shop's admin sees and handles it."""
+    existing = ErasureRequest.objects.filter(shop=shop, customer=customer, handled_at__isnull=True).first()
+    return existing or ErasureRequest.objects.create(shop=shop, customer=customer)

@@ -1,3 +1,6 @@
+from django.conf import settings
+
+
 def shop(request):
     membership = getattr(request, "membership", None)
     return {
@@ -5,4 +8,5 @@ def shop(request):
         "membership": membership,
         "is_shop_admin": bool(membership and membership.is_admin),
         "other_shops": len(getattr(request, "memberships", [])) > 1,
+        "debug_outbox": settings.DEBUG,
     }

@@ -43,4 +43,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("customers/", include("customers.urls")),
     path("checkout/", include("checkout.urls")),
+    path("", include("messaging.urls")),
+    path("anymail/", include("anymail.urls")),
 ]

@@ -175,11 +175,17 @@ CELERY_TASK_IGNORE_RESULT = True
 # Every retry countdown must stay well under this, or Redis redelivers a task that is merely waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "max_retries": 0,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "messaging.sweep_outbox", "schedule": 60.0},
+}
 
 LOGGING = {
     "version": 1,

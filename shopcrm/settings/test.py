@@ -6,8 +6,9 @@ from .base import env
 DEBUG = False
 SECRET_KEY = "test-only-key-not-secret-but-long-enough-for-signing-0123456789"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-SMS_BACKEND = "messaging.sms.backends.locmem.SmsBackend"
+# Tests read messages from memory; a worker process started by a test writes them to files instead.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+SMS_BACKEND = env("SMS_BACKEND", default="messaging.sms.backends.locmem.SmsBackend")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,335 @@
+"""Benchmark dataset: 1,000,000 customers across 500 shops, 200,000 in the largest, loaded with COPY.
+
+Names are French and US, with accents, apostrophes, hyphens and a long tail of rarer surnames; phones
+are mobiles of the shop's country; 60 % have an email; shops with the flag have internal IDs; some pets
+and tags.
+Rows go through COPY into a temporary table, then one INSERT … SELECT under a logged cross-shop context
+(PostgreSQL refuses COPY FROM into a table with row-level security).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from customers import demo
+from customers.normalise import name_key
+from customers.services import NUMBER_ALPHABET, NUMBER_LENGTH
+from shopcrm.models import Shop
+from shopcrm.tenancy import cross_shop
+
+SEED = 20261123
+BIG_SHOP_SLUG = "bench-big"
+COLUMNS = [
+    "shop_id",
+    "number",
+    "type",
+    "civility",
+    "first_name",
+    "last_name",
+    "company_name",
+    "company_registration",
+    "internal_id",
+    "phone",
+    "email",
+    "secondary_emails",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "notes",
+    "email_status",
+    "sms_status",
+    "last_name_key",
+    "first_name_key",
+    "company_key",
+    "created_at",
+    "updated_at",
+]
+US_AREAS = [201, 212, 305, 415, 617, 917]
+DOMAINS = ["example.com", "example.org", "example.net", "example.fr"]
+SYLLABLES_FR = [
+    "ber",
+    "nard",
+    "lef",
+    "èvre",
+    "mor",
+    "eau",
+    "du",
+    "val",
+    "cha",
+    "pen",
+    "tier",
+    "gal",
+    "lois",
+    "ro",
+    "ché",
+    "fon",
+    "taine",
+    "bou",
+    "let",
+    "mar",
+    "chand",
+    "gué",
+    "rin",
+    "bel",
+    "lanc",
+    "vil",
+    "le",
+    "neu",
+    "ve",
+    "des",
+    "champs",
+    "tré",
+    "mon",
+    "ville",
+    "cour",
+    "bet",
+]
+SYLLABLES_US = [
+    "ander",
+    "son",
+    "har",
+    "ris",
+    "wil",
+    "liam",
+    "ston",
+    "mc",
+    "ken",
+    "zie",
+    "o'",
+    "bri",
+    "en",
+    "whit",
+    "more",
+    "brad",
+    "ford",
+    "ash",
+    "ley",
+    "row",
+    "land",
+    "fitz",
+    "ger",
+    "ald",
+    "kow",
+    "ski",
+    "ham",
+    "mond",
+    "dale",
+    "wood",
+    "bur",
+    "ton",
+    "green",
+    "berg",
+]
+
+
+def _surnames(country: str, rng: random.Random, n: int) -> list[str]:
+    syllables = SYLLABLES_FR if country == "FR" else SYLLABLES_US
+    out = set()
+    while len(out) < n:
+        word = "".join(rng.choice(syllables) for _ in range(rng.choice([2, 2, 3])))
+        word = word[0].upper() + word[1:]
+        if word.startswith("O'") and len(word) > 2:
+            word = "O'" + word[2].upper() + word[3:]
+        if rng.random() < 0.05:
+            word = f"{word}-{rng.choice(syllables).capitalize()}{rng.choice(syllables)}"
+        out.add(word)
+    return sorted(out)
+
+
+def _pick_last(common: list[str], tail: list[str], rng: random.Random) -> str:
+    # Half the people carry a common surname (Zipf-like), the rest a long tail.
+    if rng.random() < 0.5:
+        return common[min(int(rng.paretovariate(1.2)) - 1, len(common) - 1)]
+    return rng.choice(tail)
+
+
+def shop_sizes(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000) -> list[int]:
+    rest = total - biggest
+    base, extra = divmod(rest, shops - 1)
+    return [biggest] + [base + (1 if i < extra else 0) for i in range(shops - 1)]
+
+
+def dataset_loaded() -> bool:
+    shop = Shop.objects.filter(slug=BIG_SHOP_SLUG).first()
+    if shop is None:
+        return False
+    with cross_shop("bench: is the dataset loaded?"), connection.cursor() as cursor:
+        cursor.execute("select count(*) from customers_customer where shop_id = %s", [shop.pk])
+        return cursor.fetchone()[0] >= 200_000
+
+
+def reset() -> None:
+    """Remove every bench shop and what it owns (set-based, under a logged cross-shop context)."""
+    from django.apps import apps
+
+    ids = list(Shop.objects.filter(slug__startswith="bench-").values_list("pk", flat=True))
+    if not ids:
+        return
+    tenant_tables = [
+        m._meta.db_table
+        for m in apps.get_models()
+        if m is not Shop and any(getattr(f, "related_model", None) is Shop for f in m._meta.concrete_fields)
+    ]
+    # children before parents: link tables, then pets / history / messages, then customers and tags
+    order = sorted(tenant_tables, key=lambda t: (t.endswith("_customer"), t.endswith("_tag")))
+    with transaction.atomic(), cross_shop("bench: removing the benchmark dataset"), connection.cursor() as c:
+        for table in order:
+            c.execute(f"delete from {table} where shop_id = any(%s)", [ids])
+        c.execute("delete from shopcrm_shop where id = any(%s)", [ids])
+
+
+def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=print) -> dict:
+    """Create the bench shops and their customers. Returns timings."""
+    reset()
+    rng = random.Random(SEED)
+    started = time.perf_counter()
+    sizes = shop_sizes(total, shops, biggest)
+    now = timezone.now()
+    with transaction.atomic():
+        shop_objs = []
+        for i, _size in enumerate(sizes):
+            country = "FR" if i == 0 or rng.random() < 0.5 else "US"
+            shop_objs.append(
+                Shop(
+                    name=f"Bench shop {i:03d}",
+                    slug=BIG_SHOP_SLUG if i == 0 else f"bench-{i:03d}",
+                    country=country,
+                    language="fr" if country == "FR" else "en",
+                    timezone="Europe/Paris" if country == "FR" else "America/New_York",
+                    internal_id_enabled=i == 0 or rng.random() < 0.4,
+                    pets_enabled=country == "US",
+                    show_customer_number=True,
+                )
+            )
+        Shop.objects.bulk_create(shop_objs)
+    shop_objs = list(Shop.objects.filter(slug__startswith="bench-").order_by("pk"))
+    big = next(s for s in shop_objs if s.slug == BIG_SHOP_SLUG)
+    shop_objs.sort(key=lambda s: (s.slug != BIG_SHOP_SLUG, s.slug))
+    tails = {c: _surnames(c, rng, 20_000) for c in ("FR", "US")}
+    numbers: set[str] = set()
+
+    def number() -> str:
+        while True:
+            n = "".join(rng.choices(NUMBER_ALPHABET, k=NUMBER_LENGTH))
+            if n not in numbers:
+                numbers.add(n)
+                return n
+
+    keys: dict[str, str] = {}
+
+    def key(value: str) -> str:
+        if value not in keys:
+            keys[value] = name_key(value)
+        return keys[value]
+
+    generated = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cols = ", ".join(COLUMNS)
+        cursor.execute(
+            f"create temp table bench_customers on commit drop as "
+            f"select {cols} from customers_customer with no data"
+        )
+        with cursor.connection.cursor().copy(f"copy bench_customers ({cols}) from stdin") as copy:
+            for shop, size in zip(shop_objs, sizes, strict=True):
+                firsts, commons = demo.names_for(shop.country)
+                tail = tails[shop.country]
+                # distinct integers → distinct phones within the shop (the unique index requires it)
+                phones = rng.sample(range(48_000_000), size)
+                for i in range(size):
+                    first = rng.choice(firsts)
+                    last = _pick_last(commons, tail, rng)
+                    p = phones[i]
+                    if shop.country == "FR":
+                        phone = f"+336{p:08d}"
+                    else:
+                        area = US_AREAS[p // 8_000_000]
+                        phone = f"+1{area}{p // 10_000 % 800 + 200:03d}{p % 10_000:04d}"
+                    has_email = rng.random() < 0.6
+                    email = (
+                        f"{key(first)}.{key(last)}{i}@{rng.choice(DOMAINS)}".replace(" ", "")
+                        if has_email
+                        else ""
+                    )
+                    pro = rng.random() < 0.05
+                    company = f"{last} {rng.choice(['SARL', 'SAS', 'LLC', 'Inc.'])}" if pro else ""
+                    copy.write_row(
+                        (
+                            shop.pk,
+                            number(),
+                            "professional" if pro else "individual",
+                            demo.civility_for(first, rng),
+                            first,
+                            last,
+                            company,
+                            "",
+                            f"A{i:06d}" if shop.internal_id_enabled else "",
+                            phone if rng.random() < 0.9 else "",
+                            email,
+                            "{}",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "pending" if has_email and rng.random() < 0.3 else "none",
+                            "none",
+                            name_key(last),
+                            name_key(first),
+                            name_key(company),
+                            now,
+                            now,
+                        )
+                    )
+                    generated += 1
+                if shop is big:
+                    log(f"  {size:,} customers generated for the largest shop")
+        log(f"  {generated:,} rows copied in {time.perf_counter() - started:.1f} s; inserting…")
+        with cross_shop("bench: loading the benchmark dataset"):
+            cursor.execute(f"insert into customers_customer ({cols}) select {cols} from bench_customers")
+            _pets_and_tags(cursor, [s.pk for s in shop_objs])
+    with connection.cursor() as cursor:
+        cursor.execute("analyze customers_customer")
+    elapsed = time.perf_counter() - started
+    log(f"  loaded {generated:,} customers into {len(sizes)} shops in {elapsed:.1f} s")
+    return {"customers": generated, "shops": len(sizes), "seconds": elapsed}
+
+
+def _pets_and_tags(cursor, shop_ids: list[int]) -> None:
+    """Pets for a third of pet-shop customers, five tags per shop on one customer in seven (set-based SQL)."""
+    names = "array[" + ", ".join(f"'{n}'" for n in demo.PET_NAMES) + "]"
+    cursor.execute(
+        f"""
+        insert into customers_pet
+            (shop_id, owner_id, name, species, breed, birth_month, birth_year, created_at)
+        select c.shop_id, c.id, ({names})[1 + c.id %% {len(demo.PET_NAMES)}],
+               (array['dog', 'cat', 'dog', 'cat', 'bird', 'small_mammal'])[1 + c.id %% 6], '',
+               1 + c.id %% 12, 2010 + c.id %% 15, now()
+        from customers_customer c join shopcrm_shop s on s.id = c.shop_id
+        where s.pets_enabled and s.slug like 'bench-%%' and c.id %% 3 = 0
+        """,
+        [],
+    )
+    cursor.execute(
+        """
+        insert into customers_tag (shop_id, name)
+        select s.id, t.name from shopcrm_shop s
+        cross join unnest(array['VIP', 'Regular', 'Pro', 'Delivery', 'Newsletter']) as t(name)
+        where s.id = any(%s)
+        """,
+        [shop_ids],
+    )
+    cursor.execute(
+        """
+        insert into customers_customertag (shop_id, customer_id, tag_id)
+        select c.shop_id, c.id, t.id from customers_customer c
+        join customers_tag t on t.shop_id = c.shop_id
+         and t.name = (array['VIP', 'Regular', 'Pro', 'Delivery', 'Newsletter'])[1 + c.id %% 5]
+        where c.shop_id = any(%s) and c.id %% 7 = 0
+        """,
+        [shop_ids],
+    )

@@ -1,0 +1,163 @@
+"""The outbox: messages are rows written in the caller's transaction, published to Celery after commit,
+and sent by a worker exactly once.
+
+`message_send` is the whole delivery contract: lock the row, go on only if it is QUEUED, mark it SENDING and
+commit, call the provider outside any lock, then record SENT (with the provider's id), or QUEUED again for a
+retry of a transient error, or FAILED with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from messaging.models import OutboundMessage, Suppression
+from messaging.sms import SmsError, SmsMessage, send_sms
+from shopcrm.tenancy import cross_shop, shop_context
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+# Every retry waits less than the broker's visibility timeout, so Redis never redelivers a waiting task.
+RETRY_DELAYS = [10, 30, 90, 270, 810]
+SWEEP_AFTER = timedelta(minutes=1)
+
+
+class TransientSendError(Exception):
+    """The provider may accept this message later."""
+
+
+def message_publish(messages: list[tuple[int, int]]) -> None:
+    """Hand (message id, shop id) pairs to the broker. Never raises and never blocks long (the broker
+    connection has short timeouts): a message the broker did not take stays QUEUED for the sweeper."""
+    from messaging.tasks import send_message
+
+    for message_id, shop_id in messages:
+        try:
+            send_message.apply_async(args=[message_id, shop_id], retry=False)
+        except Exception:  # broker down or slow: the sweeper will publish it
+            logger.warning("could not publish message %s; the sweeper will", message_id)
+            return
+
+
+def message_publish_on_commit(messages: list[tuple[int, int]]) -> None:
+    if messages:
+        transaction.on_commit(lambda: message_publish(messages))
+
+
+def _is_suppressed(message: OutboundMessage) -> bool:
+    return Suppression.objects.filter(
+        shop_id=message.shop_id, channel=message.channel, address__iexact=message.recipient
+    ).exists()
+
+
+def message_send(*, message_id: int, shop_id: int) -> str:
+    """Deliver one outbox row. Idempotent: a second delivery of the same task, or a concurrent one, finds the
+    row no longer QUEUED and does nothing. Returns the resulting status."""
+    with shop_context(shop_id), transaction.atomic():
+        message = OutboundMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
+        if message is None or message.status != OutboundMessage.Status.QUEUED:
+            return message.status if message else "locked"
+        if _is_suppressed(message):
+            message.status = OutboundMessage.Status.SUPPRESSED
+            message.save(update_fields=["status", "updated_at"])
+            return message.status
+        message.status = OutboundMessage.Status.SENDING
+        message.attempts += 1
+        message.save(update_fields=["status", "attempts", "updated_at"])
+    # Outside the transaction and the lock: the provider may take seconds.
+    try:
+        provider_id = _deliver(message)
+    except TransientSendError as exc:
+        return _after_failure(message, str(exc), transient=True)
+    except Exception as exc:
+        return _after_failure(message, f"{type(exc).__name__}: {exc}"[:500], transient=False)
+    with shop_context(shop_id):
+        OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.SENDING).update(
+            status=OutboundMessage.Status.SENT,
+            provider_message_id=provider_id[:120],
+            sent_at=timezone.now(),
+            last_error="",
+            updated_at=timezone.now(),
+        )
+    return OutboundMessage.Status.SENT
+
+
+def _after_failure(message: OutboundMessage, error: str, *, transient: bool) -> str:
+    retry = transient and message.attempts < MAX_ATTEMPTS
+    status = OutboundMessage.Status.QUEUED if retry else OutboundMessage.Status.FAILED
+    with shop_context(message.shop_id):
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            status=status, last_error=error[:500], updated_at=timezone.now()
+        )
+    if retry:
+        from messaging.tasks import send_message
+
+        delay = RETRY_DELAYS[min(message.attempts - 1, len(RETRY_DELAYS) - 1)]
+        try:
+            send_message.apply_async(args=[message.pk, message.shop_id], countdown=delay, retry=False)
+        except Exception:
+            logger.warning("could not schedule the retry of message %s; the sweeper will", message.pk)
+    logger.info("message %s attempt %s failed (%s): %s", message.pk, message.attempts, status, error[:80])
+    return status
+
+
+def _deliver(message: OutboundMessage) -> str:
+    if message.channel == OutboundMessage.Channel.EMAIL:
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body_text,
+            from_email=message.sender or None,
+            to=[message.recipient],
+            headers=message.headers,
+        )
+        if message.body_html:
+            email.attach_alternative(message.body_html, "text/html")
+        try:
+            email.send()
+        except OSError as exc:  # SMTP / network trouble
+            raise TransientSendError(f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if status is not None and (status >= 500 or status == 429):
+                raise TransientSendError(f"email provider {status}") from exc
+            raise
+        anymail_status = getattr(email, "anymail_status", None)
+        return getattr(anymail_status, "message_id", None) or f"mail-{message.pk}"
+    try:
+        result = send_sms(SmsMessage(to=message.recipient, body=message.body_text, sender=message.sender))
+    except SmsError as exc:
+        if exc.transient:
+            raise TransientSendError(str(exc)) from exc
+        raise
+    return result.provider_id
+
+
+def messages_sweep() -> int:
+    """Publish again every message still QUEUED a minute after it was written or last tried (the broker was
+    down, or a process died between commit and publish). Cross-shop by nature; returns how many."""
+    cutoff = timezone.now() - SWEEP_AFTER
+    with cross_shop("outbox sweeper: re-publish stale queued messages"):
+        ids = list(
+            OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, updated_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", "shop_id")[:1000]
+        )
+        # A row stuck in SENDING for long means a worker died mid-send: it is not retried automatically,
+        # since the provider may have taken it; it is marked failed for a person to look at.
+        OutboundMessage.objects.filter(
+            status=OutboundMessage.Status.SENDING, updated_at__lt=timezone.now() - timedelta(minutes=30)
+        ).update(status=OutboundMessage.Status.FAILED, last_error="worker stopped while sending")
+    message_publish(ids)
+    return len(ids)
+
+
+def sender_for(shop, channel: str) -> str:
+    if channel == OutboundMessage.Channel.SMS:
+        return settings.TWILIO_FROM_NUMBER
+    return settings.DEFAULT_FROM_EMAIL

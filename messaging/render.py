@@ -1,0 +1,60 @@
+"""What each message says, rendered in the shop's language. Links are absolute (SITE_URL) and signed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from messaging import tokens
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str = ""
+    headers: dict = field(default_factory=dict)
+
+
+def link(customer, purpose: str, route: str) -> str:
+    return settings.SITE_URL + reverse(route, args=[tokens.make(customer, purpose)])
+
+
+def welcome_email(shop, customer) -> Rendered:
+    """The welcome email: greeting by name, the shop, verify / preferences links, and an unsubscribe footer
+    plus RFC 8058 one-click headers (every email carries them)."""
+    with translation.override(shop.language):
+        unsubscribe = link(customer, "unsubscribe", "messaging:unsubscribe")
+        context = {
+            "shop": shop,
+            "customer": customer,
+            "verify_url": link(customer, "verify", "messaging:verify"),
+            "preferences_url": link(customer, "preferences", "messaging:preferences"),
+            "unsubscribe_url": unsubscribe,
+        }
+        subject = _("Welcome to %(shop)s") % {"shop": shop.name}
+        text = render_to_string("messaging/email/welcome.txt", context)
+        html = render_to_string("messaging/email/welcome.html", {**context, "subject": subject})
+    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return Rendered(subject=subject, text=text, html=html, headers=headers)
+
+
+def sms_opt_in(shop, customer) -> Rendered:
+    """Short: names the shop, asks for confirmation (reply or link), says how to stop."""
+    with translation.override(shop.language):
+        text = render_to_string(
+            "messaging/sms/opt_in.txt",
+            {"shop": shop, "confirm_url": link(customer, "sms", "messaging:sms_confirm")},
+        ).strip()
+    return Rendered(subject="", text=text)
+
+
+def sms_help(shop) -> Rendered:
+    with translation.override(shop.language):
+        text = render_to_string("messaging/sms/help.txt", {"shop": shop}).strip()
+    return Rendered(subject="", text=text)

@@ -1,0 +1,18 @@
+"""Celery tasks for the outbox: an interface only, the logic is in messaging.outbox."""
+
+from celery import shared_task
+
+from messaging import outbox
+
+
+@shared_task(name="messaging.send_message", acks_late=True, ignore_result=True)
+def send_message(message_id: int, shop_id: int) -> str:
+    """Deliver one outbox row; idempotent (only a QUEUED row is sent, under a row lock). Retries of
+    transient errors are scheduled by the outbox itself with countdowns under the visibility timeout."""
+    return outbox.message_send(message_id=message_id, shop_id=shop_id)
+
+
+@shared_task(name="messaging.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> int:
+    """Beat, every minute: publish again messages left QUEUED (broker down, process died after commit)."""
+    return outbox.messages_sweep()

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from messaging import views, webhooks
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("m/v/<str:token>/", views.verify, name="verify"),
+    path("m/u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("m/s/<str:token>/", views.sms_confirm, name="sms_confirm"),
+    path("m/p/<str:token>/", views.preferences, name="preferences"),
+    path("webhooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio_inbound"),
+    path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio_status"),
+    path("dev/outbox/", views.dev_outbox, name="dev_outbox"),
+    path("dev/outbox/<int:pk>/", views.dev_outbox_email, name="dev_outbox_email"),
+]

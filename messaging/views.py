@@ -1,0 +1,219 @@
+"""Public pages behind the links in messages (no login, phone-first), and the dev outbox.
+
+A GET never changes anything (link previewers and scanners open links); a POST does. The one exception is
+the standard one: mail providers' one-click unsubscribe, a cookieless POST without a CSRF token (RFC 8058).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.html import escape
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from customers.models import Customer, EmailStatus, SmsStatus
+from messaging import services, tokens
+from messaging.models import ConsentEvent, OutboundMessage
+from shopcrm.decorators import admin_required
+from shopcrm.models import Shop
+from shopcrm.tenancy import shop_context
+
+
+def _client(request) -> dict:
+    return {
+        "ip": request.META.get("REMOTE_ADDR") or None,
+        "user_agent": request.META.get("HTTP_USER_AGENT", ""),
+    }
+
+
+class _Link:
+    """Resolve a token to (shop, customer) inside that shop's context, or say what is wrong with it."""
+
+    def __init__(self, token: str, purpose: str):
+        self.error = None
+        self.shop = self.customer = None
+        self.token = None
+        try:
+            self.token = tokens.read(token, purpose)
+        except tokens.TokenExpired as exc:
+            self.error = "expired"
+            self.shop = Shop.objects.filter(pk=exc.token.shop_id).first()
+            return
+        except tokens.TokenInvalid:
+            self.error = "invalid"
+            return
+        self.shop = Shop.objects.filter(pk=self.token.shop_id).first()
+        if self.shop is None:
+            self.error = "invalid"
+
+
+def _page(request, link: _Link, template: str, context=None, status=200):
+    language = link.shop.language if link.shop else None
+    with translation.override(language or translation.get_language()):
+        return render(
+            request,
+            template,
+            {"public_shop": link.shop, "customer": link.customer, **(context or {})},
+            status=status,
+        )
+
+
+def _problem(request, link: _Link):
+    if link.error == "expired":
+        return _page(request, link, "messaging/public/expired.html", status=410)
+    if link.error == "gone":
+        return _page(request, link, "messaging/public/gone.html", status=404)
+    return _page(request, link, "messaging/public/invalid.html", status=400)
+
+
+def _load_customer(link: _Link) -> None:
+    link.customer = Customer.objects.filter(shop=link.shop, pk=link.token.customer_id).first()
+    if link.customer is None:
+        link.error = "gone"
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request, token):
+    link = _Link(token, "verify")
+    if link.error:
+        return _problem(request, link)
+    with shop_context(link.shop):
+        _load_customer(link)
+        if link.error:
+            return _problem(request, link)
+        customer = link.customer
+        if customer.email_status == EmailStatus.VERIFIED:
+            return _page(request, link, "messaging/public/verified.html", {"already": True})
+        if link.token.state != tokens.state_hash(customer, "verify"):
+            # The address or its status changed since the link was sent: this link no longer applies.
+            return _page(request, link, "messaging/public/expired.html", status=410)
+        if request.method == "GET":
+            return _page(request, link, "messaging/public/verify.html")
+        services.email_verify(shop=link.shop, customer=customer, **_client(request))
+        return _page(request, link, "messaging/public/verified.html", {"already": False})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    link = _Link(token, "unsubscribe")
+    if link.error:
+        if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse(status=400)
+        return _problem(request, link)
+    with shop_context(link.shop):
+        _load_customer(link)
+        if link.error:
+            return _problem(request, link)
+        if request.method == "GET":
+            return _page(request, link, "messaging/public/unsubscribe.html")
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        services.email_unsubscribe(
+            shop=link.shop,
+            customer=link.customer,
+            detail="one-click (RFC 8058)" if one_click else "unsubscribe page",
+            **_client(request),
+        )
+        if one_click:
+            return HttpResponse("unsubscribed", content_type="text/plain", status=200)
+        return _page(request, link, "messaging/public/unsubscribed.html")
+
+
+@require_http_methods(["GET", "POST"])
+def sms_confirm(request, token):
+    link = _Link(token, "sms")
+    if link.error:
+        return _problem(request, link)
+    with shop_context(link.shop):
+        _load_customer(link)
+        if link.error:
+            return _problem(request, link)
+        customer = link.customer
+        if customer.sms_status == SmsStatus.OPTED_IN:
+            return _page(request, link, "messaging/public/sms_confirmed.html", {"already": True})
+        if link.token.state != tokens.state_hash(customer, "sms"):
+            return _page(request, link, "messaging/public/expired.html", status=410)
+        if request.method == "GET":
+            return _page(request, link, "messaging/public/sms_confirm.html")
+        services.sms_confirm(
+            shop=link.shop,
+            customer=customer,
+            source=ConsentEvent.Source.CUSTOMER_LINK,
+            detail="confirm link",
+            **_client(request),
+        )
+        return _page(request, link, "messaging/public/sms_confirmed.html", {"already": False})
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request, token):
+    """See and change email / SMS consent, see what the shop holds, ask for erasure."""
+    link = _Link(token, "preferences")
+    if link.error:
+        return _problem(request, link)
+    with shop_context(link.shop):
+        _load_customer(link)
+        if link.error:
+            return _problem(request, link)
+        shop, customer = link.shop, link.customer
+        done = None
+        if request.method == "POST":
+            action = request.POST.get("action")
+            client = _client(request)
+            if action == "email_off":
+                services.email_unsubscribe(shop=shop, customer=customer, detail="preferences page", **client)
+            elif action == "email_on":
+                services.email_resubscribe(shop=shop, customer=customer, **client)
+            elif action == "sms_off":
+                services.sms_opt_out(
+                    shop=shop,
+                    customer=customer,
+                    source=ConsentEvent.Source.CUSTOMER_LINK,
+                    detail="preferences page",
+                    **client,
+                )
+            elif action == "sms_on" and customer.phone:
+                services.sms_confirm(
+                    shop=shop,
+                    customer=customer,
+                    source=ConsentEvent.Source.CUSTOMER_LINK,
+                    detail="preferences page",
+                    **client,
+                )
+            elif action == "erase":
+                services.erasure_request_create(shop=shop, customer=customer)
+            done = action
+        customer.refresh_from_db()
+        return _page(
+            request,
+            link,
+            "messaging/public/preferences.html",
+            {"done": done, "pets": list(customer.pets.all()), "shop": shop},
+        )
+
+
+@require_GET
+@admin_required
+def dev_outbox(request):
+    """Development only: every message the shop sent, with its links clickable."""
+    if not settings.DEBUG:
+        raise Http404
+    messages = OutboundMessage.objects.filter(shop=request.shop).select_related("customer")[:200]
+    return render(request, "messaging/dev_outbox.html", {"outbox": messages})
+
+
+@require_GET
+@admin_required
+def dev_outbox_email(request, pk):
+    if not settings.DEBUG:
+        raise Http404
+    message = OutboundMessage.objects.filter(shop=request.shop, pk=pk, channel="email").first()
+    if message is None:
+        raise Http404
+    response = HttpResponse(message.body_html or f"<pre>{escape(message.body_text)}</pre>")
+    # The stored email as the customer sees it: no scripts, links open normally.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:"
+    return response

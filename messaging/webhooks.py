@@ -1,0 +1,163 @@
+"""Provider webhooks: Twilio inbound SMS and status callbacks, anymail tracking events.
+
+Providers know a phone number or a message id, not a shop, so finding the rows is cross-shop by nature
+(logged); every change is then made inside the owning shop's context and appends a ConsentEvent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from anymail.signals import tracking
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from django.http import HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from customers.models import Customer, SmsStatus
+from messaging import services
+from messaging.models import ConsentEvent, OutboundMessage, WebhookEvent
+from shopcrm.tenancy import cross_shop, shop_context
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_WORDS = {"YES", "OUI", "Y", "O"}
+STOP_WORDS = {"STOP", "ARRET", "ARRÊT", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT"}
+START_WORDS = {"START", "UNSTOP", "YES START"}
+HELP_WORDS = {"HELP", "AIDE", "INFO"}
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _twilio_signature_ok(request) -> bool:
+    """Validate X-Twilio-Signature against the public URL (SITE_URL), right behind a TLS-terminating proxy."""
+    token = settings.TWILIO_AUTH_TOKEN
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    url = settings.SITE_URL + request.get_full_path()
+    return RequestValidator(token).validate(url, request.POST.dict(), signature)
+
+
+def _twiml() -> HttpResponse:
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request):
+    """Replies to our texts: YES/OUI confirms, STOP… opts out at once, START opts back in, HELP answers."""
+    if not _twilio_signature_ok(request):
+        return HttpResponseForbidden()
+    phone = request.POST.get("From", "").strip()
+    word = " ".join(request.POST.get("Body", "").split()).upper()
+    if not phone or not word:
+        return _twiml()
+    with cross_shop("twilio inbound: find the customers holding this phone"):
+        holders = list(Customer.objects.filter(phone=phone).select_related("shop"))
+    if not holders:
+        return _twiml()
+    if word in STOP_WORDS:
+        # Carriers apply STOP to the sender number as a whole: opt out everywhere we text this phone from.
+        for customer in holders:
+            with shop_context(customer.shop):
+                services.sms_opt_out(
+                    shop=customer.shop, customer=customer, source=ConsentEvent.Source.SMS_REPLY, detail=word
+                )
+        return _twiml()
+    target = _latest_asker(holders)
+    with shop_context(target.shop):
+        if (word in CONFIRM_WORDS and target.sms_status == SmsStatus.PENDING) or word in START_WORDS:
+            services.sms_confirm(
+                shop=target.shop, customer=target, source=ConsentEvent.Source.SMS_REPLY, detail=word
+            )
+        elif word in HELP_WORDS:
+            services.sms_help_queue(shop=target.shop, customer=target, phone=phone)
+    return _twiml()
+
+
+def _latest_asker(holders: list[Customer]) -> Customer:
+    """Of the shops that hold this phone, the one that texted it last (else the most recent customer)."""
+    with cross_shop("twilio inbound: which shop texted this phone last"):
+        last = (
+            OutboundMessage.objects.filter(customer__in=holders, channel="sms")
+            .order_by("-created_at")
+            .values_list("customer_id", flat=True)
+            .first()
+        )
+    by_id = {c.pk: c for c in holders}
+    return by_id.get(last) or max(holders, key=lambda c: c.created_at)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request):
+    """Delivery receipts: delivered / failed / undelivered for a message we sent."""
+    if not _twilio_signature_ok(request):
+        return HttpResponseForbidden()
+    sid = request.POST.get("MessageSid", "")
+    status = request.POST.get("MessageStatus", "")
+    mapping = {
+        "delivered": OutboundMessage.Status.DELIVERED,
+        "failed": OutboundMessage.Status.FAILED,
+        "undelivered": OutboundMessage.Status.FAILED,
+    }
+    if sid and status in mapping:
+        with cross_shop("twilio status: find the message by provider id"):
+            message = OutboundMessage.objects.filter(provider_message_id=sid).first()
+        if message is not None:
+            with shop_context(message.shop_id):
+                OutboundMessage.objects.filter(pk=message.pk).update(
+                    status=mapping[status], last_error=request.POST.get("ErrorCode", "")[:500]
+                )
+    return HttpResponse(status=204)
+
+
+@receiver(tracking)
+def anymail_tracking(sender, event, esp_name, **kwargs):
+    """ESP events (anymail's tracking webhooks, basic-auth WEBHOOK_SECRET), processed once per event id."""
+    if not event.message_id:
+        return
+    with cross_shop("anymail tracking: find the message by provider id"):
+        message = OutboundMessage.objects.filter(provider_message_id=event.message_id).first()
+    if message is None:
+        return
+    with shop_context(message.shop_id), transaction.atomic():
+        if event.event_id:
+            try:
+                with transaction.atomic():
+                    WebhookEvent.objects.create(
+                        shop_id=message.shop_id, provider=esp_name[:20], event_id=event.event_id
+                    )
+            except IntegrityError:
+                return  # already processed
+        customer = Customer.objects.filter(pk=message.customer_id).first()
+        kind = event.event_type
+        if kind == "delivered":
+            OutboundMessage.objects.filter(pk=message.pk, status="sent").update(status="delivered")
+        elif kind in ("bounced", "rejected"):
+            OutboundMessage.objects.filter(pk=message.pk).update(status="bounced")
+            services.email_bounced(
+                shop=message.shop,
+                customer=customer,
+                address=message.recipient,
+                complaint=False,
+                detail=f"{esp_name} {kind}",
+            )
+        elif kind == "complained":
+            services.email_bounced(
+                shop=message.shop,
+                customer=customer,
+                address=message.recipient,
+                complaint=True,
+                detail=f"{esp_name} complaint",
+            )
+        elif kind == "unsubscribed" and customer is not None:
+            services.email_unsubscribe(
+                shop=message.shop,
+                customer=customer,
+                source=ConsentEvent.Source.WEBHOOK,
+                detail=f"{esp_name} unsubscribe",
+            )

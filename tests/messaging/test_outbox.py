@@ -1,0 +1,164 @@
+import pytest
+from django.core import mail
+
+from customers.services import customer_create
+from messaging import outbox
+from messaging.models import OutboundMessage, Suppression
+from messaging.sms import SmsError
+from messaging.sms.backends import locmem
+from shopcrm.tenancy import shop_context
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clean_sms():
+    locmem.outbox.clear()
+
+
+@pytest.fixture
+def published(monkeypatch):
+    calls = []
+    monkeypatch.setattr(outbox, "message_publish", lambda messages: calls.extend(messages))
+    return calls
+
+
+def create(shop, **kw):
+    values = {
+        "first_name": "Betty",
+        "last_name": "Smith",
+        "email": "betty@example.com",
+        "phone": "06 12 34 56 78",
+        "send_welcome_email": True,
+        "send_sms_opt_in": True,
+    }
+    values.update(kw)
+    with shop_context(shop):
+        return customer_create(shop=shop, by=None, **values)
+
+
+def rows(shop):
+    with shop_context(shop):
+        return list(OutboundMessage.objects.order_by("channel"))
+
+
+def test_ticked_boxes_write_two_outbox_rows_published_only_after_commit(
+    shop_fr, published, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        customer = create(shop_fr)
+    assert published == []
+    for callback in callbacks:
+        callback()
+    messages = rows(shop_fr)
+    assert [(m.channel, m.kind, m.status) for m in messages] == [
+        ("email", "welcome", "queued"),
+        ("sms", "sms_opt_in", "queued"),
+    ]
+    assert sorted(published) == sorted((m.pk, m.shop_id) for m in messages)
+    email = messages[0]
+    assert email.recipient == customer.email
+    assert "Bonjour Betty Smith," in email.body_text
+    assert "Pressing Test" in email.body_html
+    assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert email.headers["List-Unsubscribe"].startswith("<http")
+    assert "STOP" in messages[1].body_text and "OUI" in messages[1].body_text
+
+
+def test_an_exception_after_the_save_leaves_no_customer_no_row_no_publish(
+    shop_fr, published, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from customers.models import Customer
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        create(shop_fr)
+        raise RuntimeError("boom after save")
+    with shop_context(shop_fr):
+        assert not Customer.objects.exists()
+    assert rows(shop_fr) == []
+    assert published == []
+
+
+def test_sending_records_sent_with_the_provider_id(shop_fr, published):
+    create(shop_fr)
+    for m in rows(shop_fr):
+        assert outbox.message_send(message_id=m.pk, shop_id=m.shop_id) == "sent"
+    email, sms = rows(shop_fr)
+    assert (email.status, sms.status) == ("sent", "sent")
+    assert sms.provider_message_id.startswith("local-")
+    assert len(mail.outbox) == 1 and len(locmem.outbox) == 1
+    assert mail.outbox[0].extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_the_same_message_delivered_twice_makes_one_provider_call(shop_fr, published):
+    create(shop_fr, send_welcome_email=False)
+    (sms,) = rows(shop_fr)
+    outbox.message_send(message_id=sms.pk, shop_id=sms.shop_id)
+    outbox.message_send(message_id=sms.pk, shop_id=sms.shop_id)
+    assert len(locmem.outbox) == 1
+
+
+def test_a_transient_error_then_success_sends_once_with_attempts_recorded(shop_fr, published, monkeypatch):
+    create(shop_fr, send_welcome_email=False)
+    (sms,) = rows(shop_fr)
+    real = outbox.send_sms
+    calls = {"n": 0}
+
+    def flaky(message, **kw):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise SmsError("twilio 503", transient=True)
+        return real(message, **kw)
+
+    scheduled = []
+    monkeypatch.setattr(outbox, "send_sms", flaky)
+    monkeypatch.setattr("messaging.tasks.send_message.apply_async", lambda args, **kw: scheduled.append(kw))
+    assert outbox.message_send(message_id=sms.pk, shop_id=sms.shop_id) == "queued"
+    assert scheduled and scheduled[0]["countdown"] < 3600
+    assert outbox.message_send(message_id=sms.pk, shop_id=sms.shop_id) == "sent"
+    (sms,) = rows(shop_fr)
+    assert (sms.status, sms.attempts, len(locmem.outbox)) == ("sent", 2, 1)
+
+
+def test_a_permanent_error_marks_the_message_failed_with_the_reason(shop_fr, published, monkeypatch):
+    create(shop_fr, send_welcome_email=False)
+    (sms,) = rows(shop_fr)
+
+    def refuse(message, **kw):
+        raise SmsError("twilio 400 21211", transient=False)
+
+    monkeypatch.setattr(outbox, "send_sms", refuse)
+    assert outbox.message_send(message_id=sms.pk, shop_id=sms.shop_id) == "failed"
+    (sms,) = rows(shop_fr)
+    assert sms.status == "failed" and "21211" in sms.last_error
+
+
+def test_a_suppressed_address_makes_no_provider_call(shop_fr, published):
+    create(shop_fr, send_sms_opt_in=False)
+    with shop_context(shop_fr):
+        Suppression.objects.create(
+            shop=shop_fr, channel="email", address="betty@example.com", reason="bounce"
+        )
+    (email,) = rows(shop_fr)
+    assert outbox.message_send(message_id=email.pk, shop_id=email.shop_id) == "suppressed"
+    assert mail.outbox == []
+
+
+def test_the_sweeper_republishes_stale_queued_messages_across_shops(shop_fr, shop_us, published):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    create(shop_fr)
+    create(shop_us, phone="(201) 555-0123")
+    with shop_context(shop_fr):
+        OutboundMessage.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+    published.clear()
+    assert outbox.messages_sweep() == 2
+    assert {shop for _id, shop in published} == {shop_fr.pk}

@@ -1,0 +1,122 @@
+"""End to end with a real Celery worker process on the real broker: create → outbox → worker → provider."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from customers.services import customer_create
+from messaging import outbox
+from messaging.models import OutboundMessage
+from shopcrm import embedded
+from shopcrm.tenancy import shop_context
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def worker(tmp_path):
+    # The worker must use the test database: the configured URL with the test database's name.
+    parts = urlsplit(os.environ.get("DATABASE_URL") or embedded.database_url())
+    url = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shopcrm.settings.test",
+        "DATABASE_URL": url,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        "SMS_BACKEND": "messaging.sms.backends.file.SmsBackend",
+        "SMS_FILE_PATH": str(tmp_path / "sms"),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "shopcrm",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    yield tmp_path
+    proc.terminate()
+    proc.wait(20)
+
+
+def wait_for(predicate, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def statuses(shop):
+    with shop_context(shop):
+        return sorted(OutboundMessage.objects.values_list("channel", "status"))
+
+
+def create(shop):
+    with shop_context(shop):
+        return customer_create(
+            shop=shop,
+            by=None,
+            first_name="Betty",
+            last_name="Smith",
+            email="betty@example.com",
+            phone="0612345678",
+            send_welcome_email=True,
+            send_sms_opt_in=True,
+        )
+
+
+def test_a_created_customer_gets_both_messages_through_the_worker(shop_fr, worker):
+    create(shop_fr)
+    assert wait_for(lambda: statuses(shop_fr) == [("email", "sent"), ("sms", "sent")]), statuses(shop_fr)
+    mails = list((worker / "mail").iterdir())
+    assert len(mails) == 1 and "Bonjour Betty Smith" in mails[0].read_text()
+    (sms_log,) = (worker / "sms").iterdir()
+    assert len(sms_log.read_text().splitlines()) == 1
+    assert json.loads(sms_log.read_text())["to"] == "+33612345678"
+
+
+def test_with_the_broker_down_creates_succeed_and_the_sweeper_sends_each_message_once(
+    shop_fr, worker, monkeypatch
+):
+    from messaging.tasks import send_message
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    with monkeypatch.context() as m:
+        m.setattr(send_message, "apply_async", broker_down)
+        create(shop_fr)
+    assert statuses(shop_fr) == [("email", "queued"), ("sms", "queued")]
+    with shop_context(shop_fr):
+        OutboundMessage.objects.update(
+            updated_at=OutboundMessage.objects.first().updated_at.replace(year=2000)
+        )
+    outbox.messages_sweep()
+    outbox.messages_sweep()  # a second sweep before the worker is done must not double anything
+    assert wait_for(lambda: statuses(shop_fr) == [("email", "sent"), ("sms", "sent")]), statuses(shop_fr)
+    time.sleep(1)
+    assert len(list((worker / "mail").iterdir())) == 1
+    (sms_log,) = (worker / "sms").iterdir()
+    assert len(sms_log.read_text().splitlines()) == 1
