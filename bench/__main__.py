@@ -65,7 +65,7 @@ def machine() -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["lookup"], default=None)
+    parser.add_argument("--only", choices=["lookup", "messaging"], default=None)
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
     args = parser.parse_args(argv)
 
@@ -90,17 +90,29 @@ def main(argv=None) -> int:
         load = None
         print("Benchmark dataset already loaded.", flush=True)
     RESULTS.mkdir(exist_ok=True)
-    from bench import lookup
-
-    print("Lookup benchmark…", flush=True)
-    samples, shop = lookup.run(log=lambda m: print(m, flush=True))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    path = RESULTS / f"lookup-{stamp}.md"
-    text = report.lookup_report(samples, shop, machine=machine(), load=load)
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    if args.only in (None, "lookup"):
+        from bench import lookup
+
+        print("Lookup benchmark…", flush=True)
+        samples, shop = lookup.run(log=log)
+        _write(
+            RESULTS / f"lookup-{stamp}.md", report.lookup_report(samples, shop, machine=machine(), load=load)
+        )
+    if args.only in (None, "messaging"):
+        from bench import messaging
+
+        print("Create-customer / messaging benchmark…", flush=True)
+        results = messaging.run(log=log)
+        _write(RESULTS / f"messaging-{stamp}.md", messaging.report(results, machine()))
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
     print(text)
-    print(f"Report written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
-    return 0
+    print(f"Report written to bench/results/{path.name}", flush=True)
 
 
 if __name__ == "__main__":

@@ -163,11 +163,11 @@ def dataset_loaded() -> bool:
         return cursor.fetchone()[0] >= 200_000
 
 
-def reset() -> None:
-    """Remove every bench shop and what it owns (set-based, under a logged cross-shop context)."""
+def reset(slug_prefix: str = "bench-") -> None:
+    """Remove the bench shops and what they own (set-based, under a logged cross-shop context)."""
     from django.apps import apps
 
-    ids = list(Shop.objects.filter(slug__startswith="bench-").values_list("pk", flat=True))
+    ids = list(Shop.objects.filter(slug__startswith=slug_prefix).values_list("pk", flat=True))
     if not ids:
         return
     tenant_tables = [
@@ -256,6 +256,7 @@ def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=p
                         else ""
                     )
                     pro = rng.random() < 0.05
+                    phone_kept = rng.random() < 0.9
                     company = f"{last} {rng.choice(['SARL', 'SAS', 'LLC', 'Inc.'])}" if pro else ""
                     copy.write_row(
                         (
@@ -268,7 +269,7 @@ def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=p
                             company,
                             "",
                             f"A{i:06d}" if shop.internal_id_enabled else "",
-                            phone if rng.random() < 0.9 else "",
+                            phone if phone_kept else "",
                             email,
                             "{}",
                             "",
@@ -278,9 +279,11 @@ def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=p
                             "",
                             "pending" if has_email and rng.random() < 0.3 else "none",
                             "none",
-                            name_key(last),
-                            name_key(first),
-                            name_key(company),
+                            key(last),
+                            key(first),
+                            key(company),
+                            email.lower(),
+                            phone.lstrip("+")[::-1] if phone_kept else "",
                             now,
                             now,
                         )
@@ -292,6 +295,12 @@ def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=p
         with cross_shop("bench: loading the benchmark dataset"):
             cursor.execute(f"insert into customers_customer ({cols}) select {cols} from bench_customers")
             _pets_and_tags(cursor, [s.pk for s in shop_objs])
+            cursor.execute(
+                "insert into customers_namekey (shop_id, key) select distinct shop_id, last_name_key "
+                "from customers_customer where shop_id = any(%s) and last_name_key <> '' "
+                "on conflict do nothing",
+                [[s.pk for s in shop_objs]],
+            )
     with connection.cursor() as cursor:
         cursor.execute("analyze customers_customer")
     elapsed = time.perf_counter() - started

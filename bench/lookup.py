@@ -11,14 +11,12 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 
 import phonenumbers
-import requests
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
@@ -31,6 +29,7 @@ from shopcrm.services import staff_create
 from shopcrm.tenancy import shop_context
 
 from .dataset import BIG_SHOP_SLUG
+from .http import free_port, signed_in_session
 
 BENCH_EMAIL = "bench@bench.example"
 BENCH_PASSWORD = "bench-lookup-password"  # noqa: S105 (a bench-only account)
@@ -160,15 +159,9 @@ def measure_peer(shop: Shop, samples: list[Sample]) -> None:
             s.peer_ms = (time.perf_counter() - t0) * 1000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def measure_http(shop: Shop, samples: list[Sample]) -> None:
     staff_create(shop=shop, email=BENCH_EMAIL, password=BENCH_PASSWORD, role=Role.CASHIER)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shopcrm.settings.bench"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "shopcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
@@ -177,21 +170,7 @@ def measure_http(shop: Shop, samples: list[Sample]) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        session = requests.Session()
-        for _ in range(100):
-            try:
-                session.get(f"{base}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        session.get(f"{base}/accounts/login/", timeout=5)
-        token = session.cookies["csrftoken"]
-        session.post(
-            f"{base}/accounts/login/",
-            data={"username": BENCH_EMAIL, "password": BENCH_PASSWORD, "csrfmiddlewaretoken": token},
-            headers={"Referer": f"{base}/accounts/login/"},
-            timeout=10,
-        )
+        session = signed_in_session(base, BENCH_EMAIL, BENCH_PASSWORD)
         headers = {
             "HX-Request": "true",
             "X-CSRFToken": session.cookies["csrftoken"],

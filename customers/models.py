@@ -4,10 +4,9 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower, Reverse
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -90,10 +89,15 @@ class Customer(models.Model):
     )
     portal_joined_at = models.DateTimeField(_("joined the customer portal"), null=True, blank=True)
 
-    # Lower-cased, accent-free copies kept by the services for indexed lookups.
-    last_name_key = models.CharField(max_length=150, editable=False, default="")
-    first_name_key = models.CharField(max_length=150, editable=False, default="")
-    company_key = models.CharField(max_length=200, editable=False, default="")
+    # Lookup keys kept by the services: names lower-cased without accents, the email lower-cased, the phone's
+    # digits reversed (for "last 4 digits"). Collation "C" makes prefix searches plain >= / < ranges, which
+    # are leakproof: under row-level security PostgreSQL may use an index only for leakproof operators,
+    # and LIKE, lower() and reverse() are not.
+    last_name_key = models.CharField(max_length=150, editable=False, default="", db_collation="C")
+    first_name_key = models.CharField(max_length=150, editable=False, default="", db_collation="C")
+    company_key = models.CharField(max_length=200, editable=False, default="", db_collation="C")
+    email_key = models.CharField(max_length=254, editable=False, default="", db_collation="C")
+    phone_rev = models.CharField(max_length=20, editable=False, default="", db_collation="C")
 
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -113,7 +117,7 @@ class Customer(models.Model):
                 fields=["shop", "phone"], condition=~Q(phone=""), name="customer_shop_phone_unique"
             ),
             models.UniqueConstraint(
-                "shop", Lower("email"), condition=~Q(email=""), name="customer_shop_email_ci_unique"
+                fields=["shop", "email_key"], condition=~Q(email_key=""), name="customer_shop_email_unique"
             ),
             models.UniqueConstraint(
                 fields=["shop", "internal_id"],
@@ -121,35 +125,18 @@ class Customer(models.Model):
                 name="customer_shop_internal_id_unique",
             ),
         ]
-        # Behind customers.search: b-tree prefix indexes led by shop_id (LIKE 'q%' needs text_pattern_ops),
-        # a reversed-phone index for "last digits", and a trigram index for typo-tolerant last names.
+        # Behind customers.search: b-tree indexes led by shop_id on the "C"-collated keys, so that a prefix
+        # is an index range and the index order is the result order.
         indexes = [
             models.Index(fields=["shop", "-created_at"], name="customer_created_idx"),
+            models.Index(fields=["shop", "last_name_key", "first_name_key"], name="customer_last_key_idx"),
+            models.Index(fields=["shop", "first_name_key", "last_name_key"], name="customer_first_key_idx"),
             models.Index(
-                "shop", OpClass("last_name_key", name="text_pattern_ops"), name="customer_last_key_idx"
+                fields=["shop", "company_key"], name="customer_company_key_idx", condition=~Q(company_key="")
             ),
             models.Index(
-                "shop", OpClass("first_name_key", name="text_pattern_ops"), name="customer_first_key_idx"
+                fields=["shop", "phone_rev"], name="customer_phone_rev_idx", condition=~Q(phone_rev="")
             ),
-            models.Index(
-                "shop",
-                OpClass("company_key", name="text_pattern_ops"),
-                name="customer_company_key_idx",
-                condition=~Q(company_key=""),
-            ),
-            models.Index(
-                "shop",
-                OpClass(Reverse("phone"), name="text_pattern_ops"),
-                name="customer_phone_rev_idx",
-                condition=~Q(phone=""),
-            ),
-            models.Index(
-                "shop",
-                OpClass(Lower("email"), name="text_pattern_ops"),
-                name="customer_email_prefix_idx",
-                condition=~Q(email=""),
-            ),
-            GinIndex(OpClass("last_name_key", name="gin_trgm_ops"), name="customer_last_trgm_idx"),
         ]
 
     def __str__(self) -> str:
@@ -168,6 +155,20 @@ class Customer(models.Model):
     @property
     def is_professional(self) -> bool:
         return self.type == CustomerType.PROFESSIONAL
+
+
+class NameKey(models.Model):
+    """The shop's vocabulary of last-name keys, for typo-tolerant search: a misspelt name is matched by
+    trigram similarity against this short list, then customers are found by exact key through an index."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=150, db_collation="C")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "key"], name="namekey_shop_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class CustomerTag(models.Model):

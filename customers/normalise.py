@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -63,6 +64,7 @@ def phone_e164(number: phonenumbers.PhoneNumber | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=8192)
 def phone_display(e164: str, region: str) -> str:
     """National format for the shop's own country, international for the rest."""
     if not e164:

@@ -7,6 +7,9 @@ from django.db.models import Prefetch, Q
 from customers.models import Customer, CustomerChange, Pet, Tag
 from customers.normalise import name_key
 
+# Appended to a prefix, the greatest code point bounds every string that starts with it ("C" collation).
+PREFIX_END = "\U0010ffff"
+
 
 def customer_queryset(*, shop):
     return Customer.objects.filter(shop=shop)
@@ -32,7 +35,7 @@ def customer_duplicates(
     found: dict[str, Customer] = {}
     queries = {
         "phone": Q(phone=phone) if phone else None,
-        "email": Q(email__iexact=email) if email else None,
+        "email": Q(email_key=email.lower()) if email else None,
         "internal_id": Q(internal_id=internal_id) if internal_id else None,
     }
     for field, query in queries.items():
@@ -57,7 +60,7 @@ def customer_matches(*, shop, last_name: str = "", phone: str = "", limit: int =
         seen = [c.pk for c in results]
         results.extend(
             customer_queryset(shop=shop)
-            .filter(last_name_key__startswith=key)
+            .filter(last_name_key__gte=key, last_name_key__lt=key + PREFIX_END)
             .exclude(pk__in=seen)
             .order_by("last_name_key", "first_name_key")[: limit - len(results)]
         )

@@ -20,6 +20,7 @@ from customers.models import (
     CustomerTag,
     CustomerType,
     EmailStatus,
+    NameKey,
     Pet,
     SmsStatus,
     Tag,
@@ -129,6 +130,14 @@ def _set_keys(customer: Customer) -> None:
     customer.last_name_key = name_key(customer.last_name)
     customer.first_name_key = name_key(customer.first_name)
     customer.company_key = name_key(customer.company_name)
+    customer.email_key = customer.email.lower()
+    customer.phone_rev = "".join(ch for ch in str(customer.phone or "") if ch.isdigit())[::-1]
+
+
+def _remember_name_key(shop, customer: Customer) -> None:
+    """Keep the shop's last-name vocabulary (for typo-tolerant search) current."""
+    if customer.last_name_key:
+        NameKey.objects.bulk_create([NameKey(shop=shop, key=customer.last_name_key)], ignore_conflicts=True)
 
 
 def _raise_if_duplicate(shop, customer: Customer) -> None:
@@ -224,6 +233,7 @@ def customer_create(
             continue
     else:
         raise RuntimeError("could not allocate a unique customer number")
+    _remember_name_key(shop, customer)
     CustomerChange.objects.create(shop=shop, customer=customer, by=by, action=CustomerChange.Action.CREATED)
     if send_welcome_email:
         consent_request(shop=shop, customer=customer, channel=Channel.EMAIL, by=by, wording=email_wording)
@@ -263,6 +273,7 @@ def customer_update(*, shop, by, customer: Customer, **changes) -> Customer:
     customer.updated_at = timezone.now()
     _contact_lost(customer, diff)
     _save_guarded(shop, customer)
+    _remember_name_key(shop, customer)
     CustomerChange.objects.create(
         shop=shop, customer=customer, by=by, action=CustomerChange.Action.UPDATED, details=diff
     )

@@ -34,11 +34,19 @@ def _set(name: str, value: str) -> None:
         cursor.execute("select set_config(%s, %s, true)", [name, value])
 
 
+def _swap(name: str, value: str) -> str:
+    """Set `name` for the rest of the transaction and return its previous value, in one round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select coalesce(current_setting(%s, true), ''), set_config(%s, %s, true)", [name, name, value]
+        )
+        return cursor.fetchone()[0]
+
+
 @contextmanager
 def _setting(name: str, value: str) -> Iterator[None]:
     with transaction.atomic():
-        previous = _get(name)
-        _set(name, value)
+        previous = _swap(name, value)
         yield
         # On an exception, or a block marked for rollback, the savepoint (or the transaction) rolls back
         # and the setting with it.

@@ -11,3 +11,4 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True

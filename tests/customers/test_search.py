@@ -90,3 +90,17 @@ def test_search_ignores_other_shops(shop_fr, shop_us, people):
     assert names(shop_us, "dup") == ["Dupont"]
     assert len(names(shop_fr, "dup")) == 2
     assert names(shop_fr, "+1 201 555 0123") == []
+
+
+def test_cards_come_with_their_pets_and_tags_without_further_queries(shop_us, django_assert_max_num_queries):
+    from customers.services import customer_tags_set, pet_create
+
+    with shop_context(shop_us):
+        owner = customer_create(shop=shop_us, by=None, first_name="Ann", last_name="Lee")
+        pet_create(shop=shop_us, by=None, owner=owner, name="Rex", species="dog")
+        customer_tags_set(shop=shop_us, by=None, customer=owner, names=["VIP"])
+        # one statement for the search, one more for typo tolerance when few customers matched
+        with django_assert_max_num_queries(2):
+            (found,) = customer_search(shop=shop_us, query="lee")
+            assert [p.name for p in found.pets.all()] == ["Rex"]
+            assert [t.name for t in found.tags.all()] == ["VIP"]

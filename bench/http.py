@@ -1,0 +1,34 @@
+"""Talking to a gunicorn the benchmark started on loopback."""
+
+import socket
+import time
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def signed_in_session(base: str, email: str, password: str) -> requests.Session:
+    """Wait for the server to answer, then sign in as a member of staff; returns the session."""
+    session = requests.Session()
+    for _ in range(150):
+        try:
+            session.get(f"{base}/healthz", timeout=2)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    session.get(f"{base}/accounts/login/", timeout=5)
+    response = session.post(
+        f"{base}/accounts/login/",
+        data={"username": email, "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=10,
+        allow_redirects=False,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"bench sign-in failed ({response.status_code})")
+    return session
