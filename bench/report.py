@@ -26,7 +26,7 @@ def lookup_report(samples, shop, *, machine: str, load: dict | None) -> str:
         lines.append(f"- Dataset load (COPY + INSERT … SELECT + indexes): {load['seconds']:.0f} s")
     lines += [
         f"- Queries: {len(samples)} ({len(samples) // len(KINDS)} per kind), fixed seed; times in ms.",
-        "- (a) selector: `customers.search.customer_search` in-process, results materialised;",
+        "- (a) selector: `customers.search.customer_search` in-process, the till's 12 cards materialised;",
         "  (b) HTTP: POST /checkout/ (htmx fragment) through gunicorn (2 sync workers) on loopback,",
         "  signed in; (c) SQL: sum of EXPLAIN ANALYZE execution times of the statements the selector ran;",
         "  (d) peer: Django-admin-style `search_fields` icontains over 6 columns + the changelist",
