@@ -23,14 +23,14 @@ class TenantMiddleware:
         request.memberships = []
         if not request.user.is_authenticated:
             return self.get_response(request)
-        with transaction.atomic(), user_context(request.user):
+        with transaction.atomic(), user_context(request.user, until_commit=True):
             request.memberships = selectors.membership_list(user=request.user)
             membership = _choose(request, request.memberships)
             if membership is None:
                 return self._respond(request, request.user.language or None)
             request.membership = membership
             request.shop = membership.shop
-            with timezone.override(request.shop.tzinfo), shop_context(request.shop):
+            with timezone.override(request.shop.tzinfo), shop_context(request.shop, until_commit=True):
                 return self._respond(request, request.user.language or request.shop.language)
 
     def _respond(self, request, language):

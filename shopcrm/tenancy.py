@@ -44,7 +44,14 @@ def _swap(name: str, value: str) -> str:
 
 
 @contextmanager
-def _setting(name: str, value: str) -> Iterator[None]:
+def _setting(name: str, value: str, until_commit: bool = False) -> Iterator[None]:
+    if until_commit:
+        # The caller owns a transaction that ends with this block (a request): no savepoint, no restore.
+        if not connection.in_atomic_block:
+            raise RuntimeError("until_commit needs an open transaction")
+        _set(name, value)
+        yield
+        return
     with transaction.atomic():
         previous = _swap(name, value)
         yield
@@ -54,20 +61,22 @@ def _setting(name: str, value: str) -> Iterator[None]:
             _set(name, previous)
 
 
-def shop_context(shop) -> contextmanager:
+def shop_context(shop, *, until_commit: bool = False) -> contextmanager:
     """Open (or join) a transaction in which only `shop`'s rows exist. Accepts a Shop or its id.
 
     Nests: leaving an inner context restores the outer shop for the rest of the transaction.
+    `until_commit=True` is for a caller whose own transaction ends with the block (the request middleware):
+    it skips the savepoint and the restore, which would only cost round trips.
     """
     shop_id = getattr(shop, "pk", shop)
     if shop_id is None:
         raise ValueError("shop_context needs a saved shop")
-    return _setting(SHOP_SETTING, str(int(shop_id)))
+    return _setting(SHOP_SETTING, str(int(shop_id)), until_commit)
 
 
-def user_context(user) -> contextmanager:
+def user_context(user, *, until_commit: bool = False) -> contextmanager:
     """Lets a signed-in user see their own staff memberships (in every shop) before a shop is chosen."""
-    return _setting(USER_SETTING, str(int(getattr(user, "pk", user))))
+    return _setting(USER_SETTING, str(int(getattr(user, "pk", user))), until_commit)
 
 
 @contextmanager

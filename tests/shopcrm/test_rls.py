@@ -94,3 +94,18 @@ def test_a_streamed_body_reads_inside_its_shop_after_the_view_transaction(shop_f
 
     assert list(rows()) == [0]
     assert list(stream_in_shop(shop_fr, rows())) == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_length_context_sets_the_shop_without_restoring_it(shop_fr):
+    with transaction.atomic():
+        with shop_context(shop_fr, until_commit=True):
+            assert current_shop_id() == shop_fr.pk
+        assert current_shop_id() == shop_fr.pk  # lasts until the transaction ends
+    assert current_shop_id() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_length_context_needs_an_open_transaction(shop_fr):
+    with pytest.raises(RuntimeError), shop_context(shop_fr, until_commit=True):
+        pass
