@@ -31,4 +31,6 @@ def signed_in_session(base: str, email: str, password: str) -> requests.Session:
     )
     if response.status_code != 302:
         raise RuntimeError(f"bench sign-in failed ({response.status_code})")
+    # Signing in rotates the CSRF token; a page with a form hands out the new one.
+    session.get(f"{base}/customers/new/", timeout=10)
     return session

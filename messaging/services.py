@@ -312,3 +312,13 @@ def erasure_request_create(*, shop, customer) -> ErasureRequest:
     """The customer asked for their data to be erased; the shop's admin sees and handles it."""
     existing = ErasureRequest.objects.filter(shop=shop, customer=customer, handled_at__isnull=True).first()
     return existing or ErasureRequest.objects.create(shop=shop, customer=customer)
+
+
+@transaction.atomic
+def erasure_request_handle(*, shop, request_id: int) -> ErasureRequest:
+    """The admin dealt with the request (erased or answered the customer); it leaves the pending list."""
+    erasure = ErasureRequest.objects.select_for_update().get(shop=shop, pk=request_id)
+    if erasure.handled_at is None:
+        erasure.handled_at = timezone.now()
+        erasure.save(update_fields=["handled_at"])
+    return erasure

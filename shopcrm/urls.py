@@ -40,6 +40,7 @@ urlpatterns = [
     path("shops/<slug:slug>/switch/", views.shop_switch, name="shop_switch"),
     path("language/", views.language_switch, name="language_switch"),
     path("settings/", views.shop_settings, name="shop_settings"),
+    path("settings/erasure/<int:pk>/handled/", views.erasure_handled, name="erasure_handled"),
     path("healthz", views.healthz, name="healthz"),
     path("customers/", include("customers.urls")),
     path("checkout/", include("checkout.urls")),

@@ -9,6 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from messaging.models import ErasureRequest
+from messaging.selectors import erasure_requests_pending
+from messaging.services import erasure_request_handle
 from shopcrm import selectors, services
 from shopcrm.decorators import admin_required, shop_required
 from shopcrm.forms import LanguageForm
@@ -69,7 +72,24 @@ def language_switch(request):
 @require_GET
 @admin_required
 def shop_settings(request):
-    return render(request, "shopcrm/settings.html", {"staff": selectors.staff_list(shop=request.shop)})
+    return render(
+        request,
+        "shopcrm/settings.html",
+        {
+            "staff": selectors.staff_list(shop=request.shop),
+            "erasures": erasure_requests_pending(shop=request.shop),
+        },
+    )
+
+
+@require_POST
+@admin_required
+def erasure_handled(request, pk):
+    try:
+        erasure_request_handle(shop=request.shop, request_id=pk)
+    except ErasureRequest.DoesNotExist:
+        raise Http404 from None
+    return redirect("shop_settings")
 
 
 @never_cache

@@ -133,3 +133,17 @@ def test_a_token_for_shop_a_never_acts_on_shop_b(client, shop_fr, shop_us, betty
     response = client.post(reverse("messaging:unsubscribe", args=[forged]))
     assert response.status_code == 404
     assert fresh(shop_fr, betty).email_status == "pending"
+
+
+def test_the_admin_sees_and_handles_an_erasure_request(client, shop_fr, admin_fr, betty):
+    url = reverse("messaging:preferences", args=[tokens.make(betty, "preferences")])
+    client.post(url, {"action": "erase"})
+    client.force_login(admin_fr)
+    settings_page = unescape(client.get(reverse("shop_settings")).content.decode())
+    assert "Betty Smith" in settings_page
+    from messaging.models import ErasureRequest
+
+    with shop_context(shop_fr):
+        pk = ErasureRequest.objects.get().pk
+    client.post(reverse("erasure_handled", args=[pk]))
+    assert "Betty Smith" not in unescape(client.get(reverse("shop_settings")).content.decode())
