@@ -28,7 +28,7 @@ class Civility(models.TextChoices):
 
 
 class EmailStatus(models.TextChoices):
-    NONE = "none", _("No email")
+    NONE = "none", _("No email consent yet")
     PENDING = "pending", _("Not yet verified")
     VERIFIED = "verified", _("Verified")
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
