@@ -26,9 +26,9 @@ from django.db import connection
 from customers.models import Civility, CustomerType, Species
 from customers.normalise import name_key
 from customers.selectors import PREFIX_END
+from customers.services import NUMBER_LENGTH
 
 MAX_QUERY = 100
-NUMBER_LENGTH = 8
 PHONE_CHARS = re.compile(r"^[\d\s+().\-/]+$")
 EMAIL_LIKE = re.compile(r"^[\w.+\-]+(@[\w.\-]*)?$")
 FUZZY_MIN_LENGTH = 3

@@ -2,6 +2,7 @@
 
 from contextlib import suppress
 
+from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +17,8 @@ from customers.forms import AddressForm, CustomerCreateForm, CustomerEditForm, P
 from customers.models import Customer, Pet
 from customers.normalise import email_normalise, phone_display, phone_e164, phone_parse
 from customers.status import customer_status_icons
+from messaging.render import welcome_email
+from messaging.services import message_resend
 from messaging.wording import email_consent_wording, sms_consent_wording
 from shopcrm.decorators import shop_required
 
@@ -123,8 +126,6 @@ def customer_check(request, field):
 @shop_required
 def customer_email_preview(request):
     """Exactly the welcome email that would go, for the names and address typed so far (opens in a tab)."""
-    from messaging.render import welcome_email
-
     email = ""
     with suppress(ValidationError):
         email = email_normalise(request.POST.get("email", ""))
@@ -323,10 +324,6 @@ def _edit_initial(customer) -> dict:
 @shop_required
 def customer_resend(request, number, channel):
     """Resend the welcome email or the SMS opt-in (rate-limited by the service)."""
-    from django.contrib import messages as flash
-
-    from messaging.services import message_resend
-
     customer = _customer_or_404(request, number)
     if channel not in ("email", "sms"):
         raise Http404

@@ -75,25 +75,37 @@ def _load_customer(link: _Link) -> None:
         link.error = "gone"
 
 
-@require_http_methods(["GET", "POST"])
-def verify(request, token):
-    link = _Link(token, "verify")
+def _single_use_link(request, token, *, purpose, done, ask_template, done_template, act):
+    """A verify / confirm link: GET asks, POST acts once; a link whose state has moved on is expired."""
+    link = _Link(token, purpose)
     if link.error:
         return _problem(request, link)
     with shop_context(link.shop):
         _load_customer(link)
         if link.error:
             return _problem(request, link)
-        customer = link.customer
-        if customer.email_status == EmailStatus.VERIFIED:
-            return _page(request, link, "messaging/public/verified.html", {"already": True})
-        if link.token.state != tokens.state_hash(customer, "verify"):
+        if done(link.customer):
+            return _page(request, link, done_template, {"already": True})
+        if link.token.state != tokens.state_hash(link.customer, purpose):
             # The address or its status changed since the link was sent: this link no longer applies.
             return _page(request, link, "messaging/public/expired.html", status=410)
         if request.method == "GET":
-            return _page(request, link, "messaging/public/verify.html")
-        services.email_verify(shop=link.shop, customer=customer, **_client(request))
-        return _page(request, link, "messaging/public/verified.html", {"already": False})
+            return _page(request, link, ask_template)
+        act(link.shop, link.customer, _client(request))
+        return _page(request, link, done_template, {"already": False})
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request, token):
+    return _single_use_link(
+        request,
+        token,
+        purpose="verify",
+        done=lambda c: c.email_status == EmailStatus.VERIFIED,
+        ask_template="messaging/public/verify.html",
+        done_template="messaging/public/verified.html",
+        act=lambda shop, c, client: services.email_verify(shop=shop, customer=c, **client),
+    )
 
 
 @csrf_exempt
@@ -124,28 +136,17 @@ def unsubscribe(request, token):
 
 @require_http_methods(["GET", "POST"])
 def sms_confirm(request, token):
-    link = _Link(token, "sms")
-    if link.error:
-        return _problem(request, link)
-    with shop_context(link.shop):
-        _load_customer(link)
-        if link.error:
-            return _problem(request, link)
-        customer = link.customer
-        if customer.sms_status == SmsStatus.OPTED_IN:
-            return _page(request, link, "messaging/public/sms_confirmed.html", {"already": True})
-        if link.token.state != tokens.state_hash(customer, "sms"):
-            return _page(request, link, "messaging/public/expired.html", status=410)
-        if request.method == "GET":
-            return _page(request, link, "messaging/public/sms_confirm.html")
-        services.sms_confirm(
-            shop=link.shop,
-            customer=customer,
-            source=ConsentEvent.Source.CUSTOMER_LINK,
-            detail="confirm link",
-            **_client(request),
-        )
-        return _page(request, link, "messaging/public/sms_confirmed.html", {"already": False})
+    return _single_use_link(
+        request,
+        token,
+        purpose="sms",
+        done=lambda c: c.sms_status == SmsStatus.OPTED_IN,
+        ask_template="messaging/public/sms_confirm.html",
+        done_template="messaging/public/sms_confirmed.html",
+        act=lambda shop, c, client: services.sms_confirm(
+            shop=shop, customer=c, source=ConsentEvent.Source.CUSTOMER_LINK, detail="confirm link", **client
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -79,3 +79,47 @@ def admin_client_fr(client, admin_fr):
 def in_shop():
     """`with in_shop(shop):` — read or write tenant rows from a test."""
     return shop_context
+
+
+@pytest.fixture
+def start_worker(tmp_path):
+    """Start a real Celery worker process on the test queue, against the test database; messages go to files
+    under tmp_path (mail/, sms/). `start_worker(REDIS_URL=...)` overrides its environment."""
+    import subprocess
+    import sys
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+    from django.db import connection
+
+    from shopcrm import embedded
+
+    procs = []
+
+    def _start(**overrides):
+        parts = urlsplit(os.environ.get("DATABASE_URL") or embedded.database_url())
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "shopcrm.settings.test",
+            "DATABASE_URL": urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"])),
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+            "SMS_BACKEND": "messaging.sms.backends.file.SmsBackend",
+            "SMS_FILE_PATH": str(tmp_path / "sms"),
+            **overrides,
+        }
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "shopcrm", "worker", "--pool", "solo"]
+                + ["-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle"]
+                + ["--loglevel", "warning"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        return tmp_path
+
+    yield _start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(30)

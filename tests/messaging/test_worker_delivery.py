@@ -1,62 +1,21 @@
 """End to end with a real Celery worker process on the real broker: create → outbox → worker → provider."""
 
 import json
-import os
-import subprocess
-import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from customers.services import customer_create
 from messaging import outbox
 from messaging.models import OutboundMessage
-from shopcrm import embedded
 from shopcrm.tenancy import shop_context
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def worker(tmp_path):
-    # The worker must use the test database: the configured URL with the test database's name.
-    parts = urlsplit(os.environ.get("DATABASE_URL") or embedded.database_url())
-    url = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shopcrm.settings.test",
-        "DATABASE_URL": url,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "SMS_BACKEND": "messaging.sms.backends.file.SmsBackend",
-        "SMS_FILE_PATH": str(tmp_path / "sms"),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "shopcrm",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    yield tmp_path
-    proc.terminate()
-    proc.wait(20)
+def worker(start_worker):
+    return start_worker()
 
 
 def wait_for(predicate, seconds=60):
