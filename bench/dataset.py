@@ -9,6 +9,7 @@ Rows go through COPY into a temporary table, then one INSERT … SELECT under a 
 
 from __future__ import annotations
 
+import datetime
 import random
 import time
 
@@ -46,8 +47,12 @@ COLUMNS = [
     "last_name_key",
     "first_name_key",
     "company_key",
+    "email_key",
+    "phone_rev",
+    "phone_national",
     "created_at",
     "updated_at",
+    "last_visit_at",
 ]
 US_AREAS = [201, 212, 305, 415, 617, 917]
 DOMAINS = ["example.com", "example.org", "example.net", "example.fr"]
@@ -139,6 +144,14 @@ def _surnames(country: str, rng: random.Random, n: int) -> list[str]:
             word = f"{word}-{rng.choice(syllables).capitalize()}{rng.choice(syllables)}"
         out.add(word)
     return sorted(out)
+
+
+def _national(e164: str) -> str:
+    """National format of the generated numbers, without parsing a million of them."""
+    if e164.startswith("+33"):
+        digits = "0" + e164[3:]
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
 
 
 def _pick_last(common: list[str], tail: list[str], rng: random.Random) -> str:
@@ -258,6 +271,9 @@ def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=p
                     pro = rng.random() < 0.05
                     phone_kept = rng.random() < 0.9
                     company = f"{last} {rng.choice(['SARL', 'SAS', 'LLC', 'Inc.'])}" if pro else ""
+                    # Customers arrived over three years; most came back since.
+                    created = now - datetime.timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
+                    visited = created + (now - created) * rng.random() if rng.random() < 0.7 else None
                     copy.write_row(
                         (
                             shop.pk,
@@ -284,8 +300,10 @@ def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=p
                             key(company),
                             email.lower(),
                             phone.lstrip("+")[::-1] if phone_kept else "",
-                            now,
-                            now,
+                            _national(phone) if phone_kept else "",
+                            created,
+                            created,
+                            visited,
                         )
                     )
                     generated += 1

@@ -98,6 +98,9 @@ class Customer(models.Model):
     company_key = models.CharField(max_length=200, editable=False, default="", db_collation="C")
     email_key = models.CharField(max_length=254, editable=False, default="", db_collation="C")
     phone_rev = models.CharField(max_length=20, editable=False, default="", db_collation="C")
+    # The phone as dialled in its own country, kept for exports (formatting it per row costs more than
+    # the whole rest of a CSV export).
+    phone_national = models.CharField(max_length=30, editable=False, default="")
 
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -129,6 +132,10 @@ class Customer(models.Model):
         # is an index range and the index order is the result order.
         indexes = [
             models.Index(fields=["shop", "-created_at"], name="customer_created_idx"),
+            # The client list's "last visit" sort (NULLs, never visited, last).
+            models.Index(
+                "shop", models.F("last_visit_at").desc(nulls_last=True), "id", name="customer_visit_idx"
+            ),
             models.Index(fields=["shop", "last_name_key", "first_name_key"], name="customer_last_key_idx"),
             models.Index(fields=["shop", "first_name_key", "last_name_key"], name="customer_first_key_idx"),
             models.Index(
@@ -258,3 +265,103 @@ class CustomerChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Export(models.Model):
+    """The audit record of one export of customer data: who took which customers, when, in what form.
+
+    Written before the first byte leaves; `row_count` and `finished_at` are filled when the file is
+    complete. Large exports are built by a worker into `file`, kept for a day.
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("in progress")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    # The list's query string (filters and sort), so the export can be reproduced and audited.
+    filters = models.TextField(blank=True)
+    expected_rows = models.PositiveIntegerField(default=0)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    file = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.format})"
+
+
+class Import(models.Model):
+    """One file brought in from the shop's previous software, from upload to the last row.
+
+    The file is kept (for the dry run, the import itself and the rejected-rows report) and its SHA-256
+    recorded, so the consent events of imported customers can name the file they came from.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("uploaded")
+        CHECKING = "checking", _("checking")
+        CHECKED = "checked", _("checked")
+        IMPORTING = "importing", _("importing")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("failed")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=200)
+    file = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    # How the file was read: "xlsx", or a text encoding with its delimiter.
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    headers = models.JSONField(default=list)
+    total_rows = models.PositiveIntegerField(default=0)
+    mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    # {"new": n, "updated": n, "unchanged": n, "invalid": n, "errors": [[row, column, message], ...]}
+    check_result = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.filename})"
+
+
+class Merge(models.Model):
+    """Two customers made one. Keeps what is needed to undo it: the merged customer as it was, the
+    survivor's values before, and which pets, tags, messages and consent events moved."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    survivor = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges")
+    merged_number = models.CharField(max_length=12)
+    merged_name = models.CharField(max_length=310)
+    snapshot = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"merge {self.merged_number} → {self.survivor_id}"

@@ -76,3 +76,14 @@ def phone_display(e164: str, region: str) -> str:
     if phonenumbers.region_code_for_number(number) == region:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_national(e164: str) -> str:
+    """The number as dialled inside its own country ("06 12 34 56 78", "(415) 555-0100")."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q
 
-from customers.models import Customer, CustomerChange, Pet, Tag
+from customers.models import Customer, CustomerChange, Export, Pet, Tag
 from customers.normalise import name_key
 
 # Appended to a prefix, the greatest code point bounds every string that starts with it ("C" collation).
@@ -87,3 +87,12 @@ def customer_messages(*, shop, customer, limit: int = 10):
     from messaging.models import OutboundMessage
 
     return list(OutboundMessage.objects.filter(shop=shop, customer=customer)[:limit])
+
+
+def export_list(*, shop, limit: int = 200) -> list[Export]:
+    """The shop's export log, newest first."""
+    return list(Export.objects.filter(shop=shop).select_related("by")[:limit])
+
+
+def export_get(*, shop, pk: int) -> Export:
+    return Export.objects.select_related("by").get(shop=shop, pk=pk)

@@ -20,12 +20,13 @@ from customers.models import (
     CustomerTag,
     CustomerType,
     EmailStatus,
+    Export,
     NameKey,
     Pet,
     SmsStatus,
     Tag,
 )
-from customers.normalise import email_normalise, name_key, phone_e164, phone_parse
+from customers.normalise import email_normalise, name_key, phone_e164, phone_national, phone_parse
 from customers.selectors import customer_duplicates
 from messaging.models import Channel
 from messaging.services import consent_request, welcome_messages_queue
@@ -132,6 +133,7 @@ def _set_keys(customer: Customer) -> None:
     customer.company_key = name_key(customer.company_name)
     customer.email_key = customer.email.lower()
     customer.phone_rev = "".join(ch for ch in str(customer.phone or "") if ch.isdigit())[::-1]
+    customer.phone_national = phone_national(str(customer.phone or ""))
 
 
 def _remember_name_key(shop, customer: Customer) -> None:
@@ -395,3 +397,74 @@ def customer_tags_set(*, shop, by, customer: Customer, names: list[str]) -> list
             details={"tags": [", ".join(before), ", ".join(after)]},
         )
     return tags
+
+
+def _tag_for(shop, name: str, *, create: bool) -> Tag | None:
+    name = " ".join((name or "").split())[:40]
+    if not name:
+        raise ValidationError({"tag": _("Enter a tag.")})
+    tag = Tag.objects.filter(shop=shop, name__iexact=name).first()
+    if tag is None and create:
+        tag = Tag.objects.create(shop=shop, name=name)
+    return tag
+
+
+@transaction.atomic
+def customers_tag_bulk(*, shop, by, customers, tag_name: str, add: bool) -> int:
+    """Add (or remove) one tag on every customer of `customers` (a queryset of `shop`'s customers).
+
+    Set-based: one INSERT … SELECT (or DELETE) whatever the number of customers; customers who already
+    had (or lacked) the tag are left alone. Returns how many customers changed. Each change is written to
+    the customer's history.
+    """
+    tag = _tag_for(shop, tag_name, create=add)
+    if tag is None:
+        return 0
+    if add:
+        changed = list(
+            customers.filter(shop=shop)
+            .exclude(pk__in=CustomerTag.objects.filter(shop=shop, tag=tag).values("customer_id"))
+            .values_list("pk", flat=True)
+        )
+        CustomerTag.objects.bulk_create(
+            [CustomerTag(shop=shop, customer_id=pk, tag=tag) for pk in changed],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+    else:
+        links = CustomerTag.objects.filter(
+            shop=shop, tag=tag, customer_id__in=customers.filter(shop=shop).values("pk")
+        )
+        changed = list(links.values_list("customer_id", flat=True))
+        links.delete()
+    CustomerChange.objects.bulk_create(
+        [
+            CustomerChange(
+                shop=shop,
+                customer_id=pk,
+                by=by,
+                action=CustomerChange.Action.UPDATED,
+                details={"tags": ["", tag.name] if add else [tag.name, ""]},
+            )
+            for pk in changed
+        ],
+        batch_size=2000,
+    )
+    return len(changed)
+
+
+def export_record(*, shop, by, fmt: str, filters: str, expected_rows: int) -> Export:
+    """Write the audit record of an export before any data leaves: who, when, which filter, how many."""
+    return Export.objects.create(
+        shop=shop, by=by, format=fmt, filters=filters[:4000], expected_rows=expected_rows
+    )
+
+
+def export_finish(*, shop, export_id: int, rows: int | None, file: str = "", failed: bool = False) -> None:
+    """Complete an export's audit record with the number of rows actually written (and its file)."""
+    Export.objects.filter(shop=shop, pk=export_id).update(
+        row_count=rows,
+        file=file,
+        status=Export.Status.FAILED if failed else Export.Status.DONE,
+        finished_at=timezone.now(),
+    )

@@ -1,10 +1,16 @@
 from django.urls import path
 
-from customers import views
+from customers import views, views_list
 
 app_name = "customers"
 
 urlpatterns = [
+    path("", views_list.customer_list, name="list"),
+    path("bulk-tag/", views_list.customer_bulk_tag, name="bulk_tag"),
+    path("export/", views_list.customer_export, name="export"),
+    path("exports/", views_list.export_list, name="exports"),
+    path("exports/<int:pk>/", views_list.export_status, name="export_status"),
+    path("exports/<int:pk>/download/", views_list.export_download, name="export_download"),
     path("new/", views.customer_new, name="new"),
     path("new/matches/", views.customer_matches, name="matches"),
     path("email-preview/", views.customer_email_preview, name="email_preview"),

@@ -24,6 +24,14 @@ def make_shop(**overrides):
     return shop_create(**spec)
 
 
+def add_customer(shop, **values):
+    """Create a customer in `shop` through the service (Betty Smith unless told otherwise)."""
+    from customers.services import customer_create
+
+    with shop_context(shop):
+        return customer_create(shop=shop, by=None, **{"first_name": "Betty", "last_name": "Smith", **values})
+
+
 @pytest.fixture
 def shop_fr(db):
     return make_shop(name="Pressing Test", customer_first=True, internal_id_enabled=True)
@@ -61,6 +69,17 @@ def admin_fr(shop_fr, make_staff):
 @pytest.fixture
 def cashier_us(shop_us, make_staff):
     return make_staff(shop_us, "cashier@test.example")
+
+
+@pytest.fixture
+def admin_us(shop_us, make_staff):
+    return make_staff(shop_us, "boss@paws.example", Role.ADMIN)
+
+
+@pytest.fixture
+def admin_client_us(client, admin_us):
+    client.force_login(admin_us)
+    return client
 
 
 @pytest.fixture
@@ -106,6 +125,8 @@ def start_worker(tmp_path):
             "EMAIL_FILE_PATH": str(tmp_path / "mail"),
             "SMS_BACKEND": "messaging.sms.backends.file.SmsBackend",
             "SMS_FILE_PATH": str(tmp_path / "sms"),
+            "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             **overrides,
         }
         procs.append(

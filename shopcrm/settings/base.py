@@ -165,6 +165,22 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 
+# Shared between web and workers: the progress of exports and imports running as tasks.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="shopcrm"),
+        "TIMEOUT": 60 * 60 * 24,
+    }
+}
+# Where exports built by a worker, and uploaded import files, are kept (shared by web and workers).
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))
+MEDIA_URL = "/media-not-served/"
+# An import file larger than this is refused with a message (Excel and CSV exports of a shop fit easily).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 CELERY_BROKER_URL = embedded.broker_url(REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ACKS_LATE = True
@@ -185,6 +201,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "messaging.sweep_outbox", "schedule": 60.0},
+    "purge-export-and-import-files": {"task": "customers.purge_files", "schedule": 3600.0},
 }
 
 LOGGING = {

@@ -23,3 +23,5 @@ CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-{os.getpid()}"
 # Serve static files straight from static/ (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default=f"shopcrm-test-{os.getpid()}")  # noqa: F405
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "test-media"))  # noqa: F405

@@ -4,17 +4,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.services import customer_create, pet_create
+from customers.services import pet_create
 from shopcrm.tenancy import shop_context
+from tests.conftest import add_customer as add
 
 pytestmark = pytest.mark.django_db
-
-
-def add(shop, **kw):
-    values = {"first_name": "Betty", "last_name": "Smith"}
-    values.update(kw)
-    with shop_context(shop):
-        return customer_create(shop=shop, by=None, **values)
 
 
 def test_the_till_page_has_the_find_a_customer_box(client, cashier_us):

@@ -6,17 +6,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from customers.models import Customer, Pet
-from customers.services import customer_create, pet_create
+from customers.services import pet_create
 from shopcrm.tenancy import shop_context
+from tests.conftest import add_customer as add
 
 pytestmark = pytest.mark.django_db
-
-
-def add(shop, **kw):
-    values = {"first_name": "Betty", "last_name": "Smith"}
-    values.update(kw)
-    with shop_context(shop):
-        return customer_create(shop=shop, by=None, **values)
 
 
 def test_the_create_form_has_the_contract_labels_in_english(client, cashier_us):

@@ -1,0 +1,216 @@
+"""The admin's client list: filters, sorts and keyset pages over one shop's customers.
+
+Selectors only. Every filter is an index-friendly, leakproof comparison (equality, ranges, EXISTS on
+indexed foreign keys), so row-level security never forces a scan through a non-leakproof operator; the
+search box reuses the till's search (`customers.search`), so both find the same people.
+
+Pages are keyset pages: the cursor holds the sort values of the last (or first) row shown, and the next page
+starts strictly after them. Deep pages cost what the first page costs, unlike OFFSET.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from customers.models import Customer, CustomerTag, Pet, Tag
+from customers.search import customer_search
+
+PAGE_SIZE = 50
+# The search box narrows the list to at most this many of the till's best matches.
+SEARCH_LIMIT = 500
+_CURSOR_SALT = "customers.listing.cursor"
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of an ordering: the model field, its direction, and whether it may be NULL (last)."""
+
+    field: str
+    descending: bool = False
+    nullable: bool = False
+
+
+# Each sort ends with the primary key so that the order is total and a cursor is unambiguous.
+SORTS: dict[str, tuple[SortKey, ...]] = {
+    "name": (SortKey("last_name_key"), SortKey("first_name_key"), SortKey("id")),
+    "-name": (SortKey("last_name_key", True), SortKey("first_name_key", True), SortKey("id", True)),
+    "created": (SortKey("created_at"), SortKey("id")),
+    "-created": (SortKey("created_at", True), SortKey("id", True)),
+    "last_visit": (SortKey("last_visit_at", nullable=True), SortKey("id")),
+    "-last_visit": (SortKey("last_visit_at", True, nullable=True), SortKey("id", True)),
+}
+DEFAULT_SORT = "name"
+
+
+@dataclass
+class CustomerFilter:
+    """What the admin asked for. Empty values mean "any"."""
+
+    query: str = ""
+    type: str = ""
+    civility: str = ""
+    tag_ids: list[int] = field(default_factory=list)
+    species: str = ""
+    pet_birth_month: int | None = None
+    email_status: str = ""
+    sms_status: str = ""
+    has_email: bool | None = None
+    has_phone: bool | None = None
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+    visit_after: datetime.date | None = None
+    visit_before: datetime.date | None = None
+
+
+@dataclass
+class CustomerPage:
+    rows: list[Customer]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight of `day` in the current (the shop's) time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def customer_filter_queryset(*, shop, filters: CustomerFilter) -> QuerySet[Customer]:
+    """The customers of `shop` that pass `filters`, unordered."""
+    qs = Customer.objects.filter(shop=shop)
+    f = filters
+    if f.query:
+        ids = [card.pk for card in customer_search(shop=shop, query=f.query, limit=SEARCH_LIMIT)]
+        qs = qs.filter(pk__in=ids)
+    if f.type:
+        qs = qs.filter(type=f.type)
+    if f.civility:
+        qs = qs.filter(civility=f.civility)
+    if f.email_status:
+        qs = qs.filter(email_status=f.email_status)
+    if f.sms_status:
+        qs = qs.filter(sms_status=f.sms_status)
+    if f.has_email is not None:
+        qs = qs.exclude(email="") if f.has_email else qs.filter(email="")
+    if f.has_phone is not None:
+        qs = qs.exclude(phone="") if f.has_phone else qs.filter(phone="")
+    if f.created_from:
+        qs = qs.filter(created_at__gte=_day_start(f.created_from))
+    if f.created_to:
+        qs = qs.filter(created_at__lt=_day_start(f.created_to + datetime.timedelta(days=1)))
+    if f.visit_after:
+        qs = qs.filter(last_visit_at__gte=_day_start(f.visit_after))
+    if f.visit_before:
+        qs = qs.filter(last_visit_at__lt=_day_start(f.visit_before))
+    if f.tag_ids:
+        qs = qs.filter(
+            Exists(CustomerTag.objects.filter(shop=shop, customer=OuterRef("pk"), tag_id__in=f.tag_ids))
+        )
+    if f.species or f.pet_birth_month:
+        # One pet must match both: "cat owners whose cat was born in March".
+        pets = Pet.objects.filter(shop=shop, owner=OuterRef("pk"))
+        if f.species:
+            pets = pets.filter(species=f.species)
+        if f.pet_birth_month:
+            pets = pets.filter(birth_month=f.pet_birth_month)
+        qs = qs.filter(Exists(pets))
+    return qs
+
+
+def customer_count(*, shop, filters: CustomerFilter) -> int:
+    return customer_filter_queryset(shop=shop, filters=filters).count()
+
+
+def customer_page(
+    *, shop, filters: CustomerFilter, sort: str = DEFAULT_SORT, cursor: str = "", size: int = PAGE_SIZE
+) -> CustomerPage:
+    """One page of the filtered list in `sort` order, starting after (or ending before) `cursor`.
+
+    A cursor that does not decode (edited, or from another sort) starts from the first page.
+    """
+    keys = SORTS.get(sort) or SORTS[DEFAULT_SORT]
+    direction, values = _cursor_load(cursor, sort)
+    backwards = direction == "before"
+    ordering = [_order(k, reverse=backwards) for k in keys]
+    qs = customer_filter_queryset(shop=shop, filters=filters)
+    if values is not None:
+        qs = qs.filter(_after(keys, values, reverse=backwards))
+    rows = list(
+        qs.order_by(*ordering).prefetch_related(
+            Prefetch("pets", queryset=Pet.objects.filter(shop=shop)),
+            Prefetch("tags", queryset=Tag.objects.filter(shop=shop)),
+        )[: size + 1]
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    has_next = more if not backwards else values is not None
+    has_previous = (values is not None) if not backwards else more
+    return CustomerPage(
+        rows=rows,
+        next_cursor=_cursor_dump("after", sort, keys, rows[-1]) if rows and has_next else None,
+        previous_cursor=_cursor_dump("before", sort, keys, rows[0]) if rows and has_previous else None,
+    )
+
+
+def _order(key: SortKey, *, reverse: bool):
+    descending = key.descending != reverse
+    expression = F(key.field)
+    # NULLs stay last whichever way the page is read, so reading backwards puts them first.
+    if not key.nullable:
+        return expression.desc() if descending else expression.asc()
+    nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
+    return expression.desc(**nulls) if descending else expression.asc(**nulls)
+
+
+def _after(keys: tuple[SortKey, ...], values: list, *, reverse: bool) -> Q:
+    """Rows strictly beyond `values` in the order of `keys` (or before them when `reverse`)."""
+    condition = Q(pk__in=[])
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        descending = key.descending != reverse
+        lookup = "lt" if descending else "gt"
+        if value is None:
+            # In the NULL tail: beyond means NULL again (compared on the next key), or, read backwards,
+            # any non-NULL value.
+            beyond = Q(**{f"{key.field}__isnull": False}) if reverse else Q(pk__in=[])
+            same = Q(**{f"{key.field}__isnull": True})
+        else:
+            beyond = Q(**{f"{key.field}__{lookup}": value})
+            if key.nullable and not reverse:
+                beyond |= Q(**{f"{key.field}__isnull": True})
+            same = Q(**{key.field: value})
+        condition |= equal & beyond
+        equal &= same
+    return condition
+
+
+def _cursor_dump(direction: str, sort: str, keys, row) -> str:
+    values = []
+    for key in keys:
+        value = getattr(row, key.field)
+        values.append(value.isoformat() if isinstance(value, datetime.datetime) else value)
+    return signing.dumps([direction, sort, values], salt=_CURSOR_SALT, compress=True)
+
+
+def _cursor_load(cursor: str, sort: str):
+    if not cursor:
+        return "after", None
+    try:
+        direction, cursor_sort, values = signing.loads(cursor, salt=_CURSOR_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return "after", None
+    keys = SORTS.get(sort) or SORTS[DEFAULT_SORT]
+    if cursor_sort != sort or direction not in ("after", "before") or len(values) != len(keys):
+        return "after", None
+    parsed = []
+    for key, value in zip(keys, values, strict=True):
+        if value is not None and key.field.endswith("_at"):
+            value = datetime.datetime.fromisoformat(value)
+        parsed.append(value)
+    return direction, parsed

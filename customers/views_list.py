@@ -1,0 +1,201 @@
+"""The client list: filters in the URL, keyset pages, bulk tagging. Thin: parse, call, render."""
+
+import tempfile
+from functools import partial
+
+from django.contrib import messages as flash
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from customers import export, listing, selectors, services, tasks
+from customers.forms import BulkTagForm, customer_filter_form
+from customers.models import Export
+from shopcrm.decorators import admin_required, shop_required
+from shopcrm.tenancy import shop_context
+
+# Query-string keys that are not filters: the page cursor and the export format.
+NOT_FILTERS = ("cursor", "format")
+
+
+def filter_query(data: QueryDict) -> str:
+    """The filters of a query string, without the page cursor: what "all matching" and exports reuse."""
+    kept = data.copy()
+    for key in NOT_FILTERS:
+        kept.pop(key, None)
+    return kept.urlencode()
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@shop_required
+def customer_list(request):
+    """All customers of the shop, filtered, sorted and paged; admins also get export and bulk actions.
+
+    An htmx request (the filter form changing) gets the results only; the URL is pushed by the form so the
+    back button and shared links show the same list.
+    """
+    form = customer_filter_form(request.shop, request.GET)
+    filters = form.to_filter()
+    sort = form.sort_value
+    page = listing.customer_page(
+        shop=request.shop, filters=filters, sort=sort, cursor=request.GET.get("cursor", "")
+    )
+    query = filter_query(request.GET)
+    context = {
+        "form": form,
+        "page": page,
+        "total": listing.customer_count(shop=request.shop, filters=filters),
+        "query": query,
+        "sort": sort,
+        "tags": form.fields["tag"].choices,
+        "bulk_form": BulkTagForm(),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "customers/partials/_list_results.html", context)
+    return render(request, "customers/list.html", context)
+
+
+@require_POST
+@admin_required
+def customer_bulk_tag(request):
+    """Add or remove a tag on the ticked customers, or on every customer matching the list's filters."""
+    form = BulkTagForm(request.POST)
+    query = form.data.get("filters", "")
+    back = reverse("customers:list") + (f"?{query}" if query else "")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                flash.error(request, error)
+        return redirect(back)
+    if form.cleaned_data["all_matching"]:
+        filters_form = customer_filter_form(request.shop, QueryDict(form.cleaned_data["filters"]))
+        customers = listing.customer_filter_queryset(shop=request.shop, filters=filters_form.to_filter())
+    else:
+        customers = selectors.customer_queryset(shop=request.shop).filter(
+            number__in=[n.upper() for n in form.cleaned_data["customer"]]
+        )
+    add = form.cleaned_data["action"] == "add"
+    try:
+        changed = services.customers_tag_bulk(
+            shop=request.shop,
+            by=request.user,
+            customers=customers,
+            tag_name=form.cleaned_data["tag"],
+            add=add,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            flash.error(request, message)
+        return redirect(back)
+    tag = form.cleaned_data["tag"].strip()
+    if add:
+        text = ngettext(
+            "Tag “%(tag)s” added to %(count)d customer.",
+            "Tag “%(tag)s” added to %(count)d customers.",
+            changed,
+        )
+    else:
+        text = ngettext(
+            "Tag “%(tag)s” removed from %(count)d customer.",
+            "Tag “%(tag)s” removed from %(count)d customers.",
+            changed,
+        )
+    flash.success(request, text % {"tag": tag, "count": changed})
+    return redirect(back)
+
+
+@require_GET
+@never_cache
+@admin_required
+def customer_export(request):
+    """The filtered list as CSV or XLSX. Audited before the first byte; large ones go to a worker."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in Export.Format.values:
+        fmt = Export.Format.CSV
+    shop = request.shop
+    form = customer_filter_form(shop, request.GET)
+    filters, sort = form.to_filter(), form.sort_value
+    rows = listing.customer_count(shop=shop, filters=filters)
+    record = services.export_record(
+        shop=shop, by=request.user, fmt=fmt, filters=filter_query(request.GET), expected_rows=rows
+    )
+    if not export.export_runs_inline(fmt, rows):
+        transaction.on_commit(
+            partial(tasks.build_export.apply_async, (record.pk, shop.pk), retry=False), robust=True
+        )
+        return redirect("customers:export_status", record.pk)
+    filename = export.export_filename(shop, fmt)
+    if fmt == Export.Format.XLSX:
+        # Closed by the response once sent.
+        handle = tempfile.TemporaryFile()  # noqa: SIM115
+        written = export.export_xlsx(shop, filters, sort, handle)
+        services.export_finish(shop=shop, export_id=record.pk, rows=written)
+        handle.seek(0)
+        return FileResponse(handle, as_attachment=True, filename=filename)
+    body = _csv_body(shop, record.pk, filters, sort, translation.get_language())
+    response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv_body(shop, export_id, filters, sort, language):
+    """Streamed after the view's transaction has committed the audit record: its own transaction, in
+    the shop, in the admin's language and the shop's time zone; the row count is recorded at the end."""
+    with shop_context(shop), translation.override(language), timezone.override(shop.tzinfo):
+        counter: dict = {}
+        yield from export.export_csv(shop, filters, sort, counter)
+        services.export_finish(shop=shop, export_id=export_id, rows=counter.get("rows"))
+
+
+def _export_or_404(request, pk) -> Export:
+    try:
+        return selectors.export_get(shop=request.shop, pk=pk)
+    except Export.DoesNotExist:
+        raise Http404 from None
+
+
+@require_GET
+@admin_required
+def export_list(request):
+    """The export log: every export of customer data, who made it, with which filters, how many rows."""
+    records = selectors.export_list(shop=request.shop)
+    for record in records:
+        record.described = customer_filter_form(request.shop, QueryDict(record.filters)).describe()
+    return render(request, "customers/exports.html", {"records": records})
+
+
+@require_GET
+@never_cache
+@admin_required
+def export_status(request, pk):
+    """A large export's progress bar (polled by htmx), then its download link."""
+    record = _export_or_404(request, pk)
+    done = cache.get(tasks.export_progress_key(record.pk)) or 0
+    context = {"record": record, "done": done, "percent": _percent(done, record.expected_rows)}
+    if request.htmx:
+        return render(request, "customers/partials/_export_status.html", context)
+    return render(request, "customers/export_status.html", context)
+
+
+def _percent(done: int, total: int) -> int:
+    return min(100, round(100 * done / total)) if total else 0
+
+
+@require_GET
+@admin_required
+def export_download(request, pk):
+    record = _export_or_404(request, pk)
+    if record.status != Export.Status.DONE or not record.file or not default_storage.exists(record.file):
+        raise Http404
+    filename = export.export_filename(request.shop, record.format)
+    return FileResponse(default_storage.open(record.file, "rb"), as_attachment=True, filename=filename)
