@@ -322,3 +322,47 @@ def customer_filter_form(shop, data, tags=None) -> CustomerFilterForm:
     form = CustomerFilterForm(data, shop=shop, tags=tags if tags is not None else tag_list(shop=shop))
     form.is_valid()
     return form
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File to import"),
+        help_text=_(
+            "CSV (comma or semicolon, any usual encoding) or Excel .xlsx, with column names in the first row."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,text/csv"}),
+    )
+
+
+class ImportMappingForm(forms.Form):
+    """One choice per column of the file: which customer field it holds, or nothing."""
+
+    def __init__(self, *args, job, samples, **kwargs):
+        from customers.imports import FIELDS
+
+        super().__init__(*args, **kwargs)
+        choices = [("", _("— Do not import —")), *FIELDS.items()]
+        for index, header in enumerate(job.headers):
+            examples = [row[index] for row in samples if index < len(row) and row[index].strip()]
+            self.fields[f"col_{index}"] = forms.ChoiceField(
+                label=header or _("Column %(number)d") % {"number": index + 1},
+                choices=choices,
+                required=False,
+                initial=job.mapping.get(str(index), ""),
+                help_text=" · ".join(e[:40] for e in examples),
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            name.removeprefix("col_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("col_") and value
+        }
+
+    def clean(self):
+        from customers.imports import mapping_errors
+
+        cleaned = super().clean()
+        for message in mapping_errors(self.mapping()):
+            self.add_error(None, message)
+        return cleaned

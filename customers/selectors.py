@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q
 
-from customers.models import Customer, CustomerChange, Export, Pet, Tag
+from customers.models import Customer, CustomerChange, Export, Import, Pet, Tag
 from customers.normalise import name_key
 
 # Appended to a prefix, the greatest code point bounds every string that starts with it ("C" collation).
@@ -96,3 +96,22 @@ def export_list(*, shop, limit: int = 200) -> list[Export]:
 
 def export_get(*, shop, pk: int) -> Export:
     return Export.objects.select_related("by").get(shop=shop, pk=pk)
+
+
+def import_list(*, shop, limit: int = 20) -> list[Import]:
+    """The shop's latest imports, newest first."""
+    return list(Import.objects.filter(shop=shop).select_related("by")[:limit])
+
+
+def import_get(*, shop, pk: int) -> Import:
+    return Import.objects.select_related("by").get(shop=shop, pk=pk)
+
+
+def import_same_file_done(*, shop, job: Import) -> Import | None:
+    """An earlier, finished import of the very same file (same SHA-256), if any."""
+    return (
+        Import.objects.filter(shop=shop, sha256=job.sha256, status=Import.Status.DONE)
+        .exclude(pk=job.pk)
+        .order_by("-finished_at")
+        .first()
+    )

@@ -127,6 +127,10 @@ def _check_consent_requests(customer: Customer, *, sms: bool, email: bool) -> No
         raise ValidationError(errors)
 
 
+# The columns `_set_keys` derives from the typed values.
+KEY_FIELDS = ("last_name_key", "first_name_key", "company_key", "email_key", "phone_rev", "phone_national")
+
+
 def _set_keys(customer: Customer) -> None:
     customer.last_name_key = name_key(customer.last_name)
     customer.first_name_key = name_key(customer.first_name)

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.http import QueryDict
 from django.utils import timezone, translation
 
-from customers import export, services
+from customers import export, imports, services
 from customers.forms import customer_filter_form
 from customers.models import Export, Import
 from shopcrm.models import Shop
@@ -83,3 +83,12 @@ def purge_files() -> int:
             Import.objects.filter(pk=job.pk).update(file="")
             removed += 1
     return removed
+
+
+@shared_task(name="customers.run_import", acks_late=True, ignore_result=True)
+def run_import(import_id: int, shop_id: int, commit: bool) -> str:
+    """Check (dry run) or import one uploaded file; the import page polls its progress."""
+    shop = Shop.objects.get(pk=shop_id)
+    with shop_context(shop), timezone.override(shop.tzinfo), translation.override(shop.language):
+        job = imports.import_run(shop=shop, import_id=import_id, commit=commit)
+    return job.status if job else "skipped"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import views, views_list
+from customers import views, views_import, views_list
 
 app_name = "customers"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("exports/", views_list.export_list, name="exports"),
     path("exports/<int:pk>/", views_list.export_status, name="export_status"),
     path("exports/<int:pk>/download/", views_list.export_download, name="export_download"),
+    path("import/", views_import.import_start, name="import"),
+    path("import/<int:pk>/", views_import.import_detail, name="import_detail"),
+    path("import/<int:pk>/columns/", views_import.import_map, name="import_map"),
+    path("import/<int:pk>/confirm/", views_import.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/rejected-<str:step>.csv", views_import.import_rejected, name="import_rejected"),
     path("new/", views.customer_new, name="new"),
     path("new/matches/", views.customer_matches, name="matches"),
     path("email-preview/", views.customer_email_preview, name="email_preview"),

@@ -2,6 +2,7 @@
 
 import tempfile
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.core.cache import cache
@@ -28,10 +29,13 @@ NOT_FILTERS = ("cursor", "format")
 
 
 def filter_query(data: QueryDict) -> str:
-    """The filters of a query string, without the page cursor: what "all matching" and exports reuse."""
-    kept = data.copy()
-    for key in NOT_FILTERS:
-        kept.pop(key, None)
+    """The filters of a query string, without the page cursor and empty values: what the address bar
+    shows, and what "all matching" and exports reuse."""
+    kept = QueryDict(mutable=True)
+    for key, values in data.lists():
+        values = [v for v in values if v]
+        if key not in NOT_FILTERS and values:
+            kept.setlist(key, values)
     return kept.urlencode()
 
 
@@ -61,7 +65,12 @@ def customer_list(request):
         "bulk_form": BulkTagForm(),
     }
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "customers/partials/_list_results.html", context)
+        response = render(request, "customers/partials/_list_results.html", context)
+        # The address bar gets the tidy URL (no empty fields), which is also what a shared link holds.
+        cursor = request.GET.get("cursor")
+        tidy = query + (("&" if query else "") + urlencode({"cursor": cursor}) if cursor else "")
+        response["HX-Push-Url"] = request.path + (f"?{tidy}" if tidy else "")
+        return response
     return render(request, "customers/list.html", context)
 
 

@@ -1,0 +1,850 @@
+"""Bringing a client list in from the shop's previous software: read, map, check, then import.
+
+Reading (`read_table`) accepts CSV in UTF-8 (with or without BOM), UTF-16 or Windows-1252/Latin-1, with
+comma, semicolon or tab separators, and XLSX; anything else is refused with a message saying why.
+Checking and importing are one function (`import_process`) run twice: a dry run that writes nothing, then
+the import itself, in one transaction, so a failure leaves nothing half-imported.
+
+Matching an existing customer: internal ID first, then phone, then email. A matched customer gets the
+file's non-empty values (empty cells never erase anything), so running the same file again changes
+nothing. Consent is only taken from explicit consent columns, is recorded as a consent event naming the
+file, and never overrides a customer's own unsubscribe or opt-out.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import hashlib
+import io
+import logging
+import secrets
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from customers.models import (
+    Civility,
+    Customer,
+    CustomerChange,
+    CustomerTag,
+    CustomerType,
+    EmailStatus,
+    Import,
+    NameKey,
+    SmsStatus,
+    Tag,
+)
+from customers.normalise import name_key
+from customers.services import CONTACT_FIELDS, KEY_FIELDS, _clean_contact, _set_keys, customer_number_new
+
+logger = logging.getLogger(__name__)
+MAX_ROWS = 200_000
+BATCH = 1000
+
+# The fields a column can be mapped to, in the order the mapping form shows them.
+FIELDS = {
+    "last_name": gettext_lazy("Last name"),
+    "first_name": gettext_lazy("First name"),
+    "civility": gettext_lazy("Civility"),
+    "company_name": gettext_lazy("Company name"),
+    "company_registration": gettext_lazy("SIRET / VAT number"),
+    "internal_id": gettext_lazy("Internal customer ID"),
+    "phone": gettext_lazy("Mobile phone"),
+    "email": gettext_lazy("Email"),
+    "address_line1": gettext_lazy("Address"),
+    "address_line2": gettext_lazy("Address (line 2)"),
+    "postal_code": gettext_lazy("Postal code"),
+    "city": gettext_lazy("City"),
+    "notes": gettext_lazy("Notes"),
+    "tags": gettext_lazy("Tags"),
+    "email_consent": gettext_lazy("Email consent (yes/no)"),
+    "sms_consent": gettext_lazy("SMS consent (yes/no)"),
+}
+REQUIRED = ("last_name", "first_name")
+LENGTHS = {f.name: f.max_length for f in Customer._meta.fields if getattr(f, "max_length", None)}
+
+# Headers seen in French and English exports of shop software, as name keys (lower case, no accents).
+SYNONYMS = {
+    "last_name": ["nom", "nom de famille", "last name", "lastname", "surname", "family name", "nom client"],
+    "first_name": ["prenom", "first name", "firstname", "given name", "forename"],
+    "civility": ["civilite", "titre", "title", "salutation", "civility", "genre"],
+    "company_name": ["societe", "entreprise", "raison sociale", "company", "company name", "business"],
+    "company_registration": ["siret", "siren", "tva", "n tva", "no tva", "vat", "vat number", "tva intra"],
+    "internal_id": [
+        "n client",
+        "n° client",
+        "no client",
+        "numero client",
+        "num client",
+        "code client",
+        "id client",
+        "ref client",
+        "reference client",
+        "customer id",
+        "customer number",
+        "customer no",
+        "client id",
+        "client number",
+        "account number",
+        "id",
+        "code",
+    ],
+    "phone": [
+        "telephone",
+        "tel",
+        "portable",
+        "mobile",
+        "telephone portable",
+        "tel portable",
+        "tel mobile",
+        "telephone mobile",
+        "phone",
+        "mobile phone",
+        "cell",
+        "cell phone",
+        "gsm",
+        "phone number",
+    ],
+    "email": ["email", "e mail", "mail", "courriel", "adresse email", "adresse mail", "email address"],
+    "address_line1": ["adresse", "adresse 1", "address", "address 1", "address line 1", "street", "rue"],
+    "address_line2": ["adresse 2", "complement", "complement d adresse", "address 2", "address line 2"],
+    "postal_code": ["code postal", "cp", "postal code", "zip", "zip code", "postcode"],
+    "city": ["ville", "city", "commune", "town", "localite"],
+    "notes": ["notes", "note", "commentaire", "commentaires", "remarques", "comments", "comment"],
+    "tags": ["tags", "tag", "etiquettes", "etiquette", "groupe", "groupes", "groups", "categorie"],
+    "email_consent": [
+        "consentement email",
+        "consentement e mail",
+        "optin email",
+        "opt in email",
+        "accepte email",
+        "accepte les emails",
+        "newsletter",
+        "email consent",
+        "email opt in",
+        "marketing email",
+    ],
+    "sms_consent": [
+        "consentement sms",
+        "optin sms",
+        "opt in sms",
+        "accepte sms",
+        "accepte les sms",
+        "sms consent",
+        "sms opt in",
+        "marketing sms",
+    ],
+}
+CIVILITIES = {
+    "m": Civility.MR,
+    "mr": Civility.MR,
+    "monsieur": Civility.MR,
+    "mister": Civility.MR,
+    "mme": Civility.MRS,
+    "madame": Civility.MRS,
+    "mrs": Civility.MRS,
+    "mlle": Civility.MS,
+    "mademoiselle": Civility.MS,
+    "ms": Civility.MS,
+    "miss": Civility.MS,
+    "mx": Civility.MX,
+}
+YES = {"oui", "o", "yes", "y", "1", "true", "vrai", "x", "ok"}
+NO = {"non", "n", "no", "0", "false", "faux", ""}
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as a table; the message says why, for the person who uploaded it."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    encoding: str  # "xlsx" or the text encoding used
+    delimiter: str = ""
+    row_count: int = 0
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """Check that `data` is a table we can import and describe it. Raises ImportFileError."""
+    if not data.strip():
+        raise ImportFileError(_("The file is empty."))
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(
+            _("This is an old Excel file (.xls). Save it as .xlsx or CSV in Excel, then import that.")
+        )
+    if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
+        headers, count = _xlsx_describe(data)
+        table = Table(headers, "xlsx", row_count=count)
+    else:
+        text, encoding = decode(data)
+        delimiter = sniff_delimiter(text)
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        headers = next(rows, [])
+        count = sum(1 for row in rows if any(cell.strip() for cell in row))
+        table = Table(headers, encoding, delimiter, count)
+    table.headers = _tidy_headers(table.headers)
+    if not any(table.headers):
+        raise ImportFileError(_("The first row must hold the column names (Last name, First name…)."))
+    if table.row_count == 0:
+        raise ImportFileError(_("The file has column names but no customers."))
+    if table.row_count > MAX_ROWS:
+        raise ImportFileError(
+            _("The file has %(count)s rows; at most %(max)s can be imported at once. Split it in parts.")
+            % {"count": table.row_count, "max": MAX_ROWS}
+        )
+    return table
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was in: UTF-8 (BOM or not), UTF-16 with its BOM, or,
+    for files from older Windows software, Windows-1252 (a superset of Latin-1 for printable text)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return _text(data[3:], "utf-8"), "utf-8"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _text(data, "utf-16"), "utf-16"
+    if b"\x00" in data[:4096]:
+        raise ImportFileError(_("This is not a text (CSV) or Excel (.xlsx) file."))
+    try:
+        return _text(data, "utf-8"), "utf-8"
+    except ImportFileError:
+        pass
+    try:
+        return _text(data, "cp1252"), "windows-1252"
+    except ImportFileError:
+        return _text(data, "latin-1"), "latin-1"
+
+
+def _text(data: bytes, encoding: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(_("The file's characters could not be read.")) from exc
+    if any(ch < " " and ch not in "\t\r\n" for ch in text[:20000]):
+        raise ImportFileError(_("This is not a text (CSV) or Excel (.xlsx) file."))
+    return text
+
+
+def sniff_delimiter(text: str) -> str:
+    """Semicolon (French Excel), comma or tab: whichever splits the header line into the most columns."""
+    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in (";", ",", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+def _xlsx_open(data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        return book, book.worksheets[0]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
+        raise ImportFileError(
+            _("This Excel file is damaged or is not an .xlsx file. Open it in Excel and save it again.")
+        ) from exc
+    except Exception as exc:  # openpyxl raises many kinds of errors on malformed XML
+        raise ImportFileError(
+            _("This Excel file is damaged or is not an .xlsx file. Open it in Excel and save it again.")
+        ) from exc
+
+
+def _xlsx_describe(data: bytes) -> tuple[list[str], int]:
+    book, sheet = _xlsx_open(data)
+    try:
+        rows = sheet.iter_rows(values_only=True)
+        headers = [_cell_text(v) for v in next(rows, ())]
+        count = sum(1 for row in rows if any(_cell_text(v).strip() for v in row))
+    except Exception as exc:
+        raise ImportFileError(
+            _("This Excel file is damaged or is not an .xlsx file. Open it in Excel and save it again.")
+        ) from exc
+    finally:
+        book.close()
+    return headers, count
+
+
+def _tidy_headers(headers: list[str]) -> list[str]:
+    tidy = [" ".join(str(h or "").replace("\ufeff", "").split()) for h in headers]
+    while tidy and not tidy[-1]:
+        tidy.pop()
+    return tidy
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def iter_rows(data: bytes, table: Table) -> Iterator[list[str]]:
+    """The data rows (after the header) as lists of strings, blank rows skipped."""
+    if table.encoding == "xlsx":
+        book, sheet = _xlsx_open(data)
+        try:
+            rows = sheet.iter_rows(values_only=True)
+            next(rows, None)
+            for row in rows:
+                cells = [_cell_text(v) for v in row]
+                if any(c.strip() for c in cells):
+                    yield cells
+        finally:
+            book.close()
+        return
+    text, _encoding = decode(data)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter)
+    next(rows, None)
+    for row in rows:
+        if any(cell.strip() for cell in row):
+            yield row
+
+
+# --- mapping -----------------------------------------------------------------------------------------
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """{column index (as text): field} for the headers we recognise; each field used once."""
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    keys = [name_key(h).replace("°", "").strip() for h in headers]
+    for wanted in (True, False):  # exact names first, then names that merely start the same
+        for index, key in enumerate(keys):
+            if str(index) in mapping or not key:
+                continue
+            for field_name, names in SYNONYMS.items():
+                if field_name in used:
+                    continue
+                if (key in names) if wanted else any(key.startswith(n + " ") for n in names if len(n) > 3):
+                    mapping[str(index)] = field_name
+                    used.add(field_name)
+                    break
+    return mapping
+
+
+def mapping_errors(mapping: dict[str, str]) -> list[str]:
+    errors = []
+    fields = [f for f in mapping.values() if f]
+    for required in REQUIRED:
+        if required not in fields:
+            errors.append(_("Choose the column that holds the “%(field)s”.") % {"field": FIELDS[required]})
+    for name in {f for f in fields if fields.count(f) > 1}:
+        errors.append(_("“%(field)s” is chosen for more than one column.") % {"field": FIELDS[name]})
+    return errors
+
+
+# --- checking and importing ----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    # (row number in the file, counting the header as row 1; column header or ""; message)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    rejected: list[tuple[int, list[str], str]] = field(default_factory=list)
+
+    def as_dict(self, max_errors: int = 500) -> dict:
+        return {
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "invalid": self.invalid,
+            "errors": [list(e) for e in self.errors[:max_errors]],
+        }
+
+
+def _yes_no(value: str) -> bool:
+    key = name_key(value)
+    if key in YES:
+        return True
+    if key in NO:
+        return False
+    raise ValidationError(_("Write yes or no."))
+
+
+def _clean_row(shop, cells: list[str], mapping: dict[int, str]) -> dict:
+    """The row's values for the mapped fields, cleaned like the till cleans them. Raises ValidationError
+    as {field: [messages]}."""
+    raw: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for index, field_name in mapping.items():
+        value = cells[index] if index < len(cells) else ""
+        if value.startswith("="):
+            errors[field_name] = [_("This cell holds a formula; put its value in the file instead.")]
+            continue
+        raw[field_name] = value
+    values: dict = {}
+    for field_name in ("email_consent", "sms_consent"):
+        if field_name in raw:
+            try:
+                values[field_name] = _yes_no(raw.pop(field_name))
+            except ValidationError as exc:
+                errors[field_name] = exc.messages
+    if "tags" in raw:
+        text = raw.pop("tags").replace(";", ",")
+        values["tags"] = [" ".join(t.split())[:40] for t in text.split(",") if t.strip()]
+    if "civility" in raw:
+        civility = raw.pop("civility").strip()
+        key = name_key(civility).replace(" ", "")
+        if civility and key not in CIVILITIES:
+            errors["civility"] = [_("Unknown civility (use M., Mme, Mr, Mrs, Ms or Mx).")]
+        elif civility:
+            values["civility"] = CIVILITIES[key]
+    try:
+        values.update(_clean_contact(shop, raw))
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    for name in REQUIRED:
+        if name not in errors and not values.get(name):
+            errors[name] = [_("This cell is empty.")]
+    for name, value in values.items():
+        limit = LENGTHS.get(name)
+        if limit and isinstance(value, str) and len(value) > limit and name not in errors:
+            errors[name] = [_("Too long: at most %(limit)d characters.") % {"limit": limit}]
+    if errors:
+        raise ValidationError(errors)
+    if values.get("company_name"):
+        values["type"] = CustomerType.PROFESSIONAL
+    return values
+
+
+class _Index:
+    """The shop's customers by internal ID, phone and email key, plus the rows of this file seen so far,
+    so that two rows for one person are caught too."""
+
+    def __init__(self, shop):
+        self.by = {"internal_id": {}, "phone": {}, "email": {}}
+        for pk, internal_id, phone, email_key in Customer.objects.filter(shop=shop).values_list(
+            "pk", "internal_id", "phone", "email_key"
+        ):
+            if internal_id:
+                self.by["internal_id"][internal_id] = pk
+            if phone:
+                self.by["phone"][str(phone)] = pk
+            if email_key:
+                self.by["email"][email_key] = pk
+        self.rows: dict[tuple[str, str], int] = {}
+
+    @staticmethod
+    def keys(values: dict) -> list[tuple[str, str]]:
+        found = []
+        if values.get("internal_id"):
+            found.append(("internal_id", values["internal_id"]))
+        if values.get("phone"):
+            found.append(("phone", str(values["phone"])))
+        if values.get("email"):
+            found.append(("email", values["email"].lower()))
+        return found
+
+    def match(self, values: dict) -> int | None:
+        """The existing customer this row is, or None. Raises ValidationError when the row's identifiers
+        point at two different customers."""
+        hits = {kind: self.by[kind].get(value) for kind, value in self.keys(values)}
+        chosen = next((pk for pk in hits.values() if pk), None)
+        for kind, pk in hits.items():
+            if pk and pk != chosen:
+                raise ValidationError(
+                    {kind: [_("Already used by another customer than the one this row matches.")]}
+                )
+        return chosen
+
+    def seen_in_file(self, values: dict) -> int | None:
+        for key in self.keys(values):
+            if key in self.rows:
+                return self.rows[key]
+        return None
+
+    def remember(self, values: dict, row_number: int, pk: int | None) -> None:
+        for kind, value in self.keys(values):
+            self.rows[(kind, value)] = row_number
+            if pk:
+                self.by[kind].setdefault(value, pk)
+
+
+# Everything a file can set on a customer (other emails are not imported: one email column at most).
+UPDATABLE = tuple(f for f in CONTACT_FIELDS if f != "secondary_emails")
+
+
+def import_process(
+    *,
+    shop,
+    by,
+    job,
+    data: bytes,
+    commit: bool,
+    progress: Callable[[int], None] | None = None,
+) -> Outcome:
+    """Check (commit=False) or import (commit=True) the rows of `job`'s file with its mapping.
+
+    Must run inside `shop_context(shop)` and, when committing, inside one transaction (the caller's).
+    """
+    table = Table(job.headers, job.encoding, job.delimiter, job.total_rows)
+    mapping = {int(index): name for index, name in job.mapping.items() if name}
+    index = _Index(shop)
+    outcome = Outcome()
+    pending_new: list[tuple[int, dict]] = []
+    pending_match: list[tuple[int, int, dict]] = []
+    source = f"{job.filename} (import {job.pk}, sha256 {job.sha256[:12]})"
+    writer = _Writer(shop, by, source) if commit else None
+    for number, cells in enumerate(iter_rows(data, table), start=2):
+        try:
+            values = _clean_row(shop, cells, mapping)
+            earlier = index.seen_in_file(values)
+            if earlier:
+                raise ValidationError(
+                    {"": [_("Same customer as row %(row)d (same ID, phone or email).") % {"row": earlier}]}
+                )
+            pk = index.match(values)
+        except ValidationError as exc:
+            outcome.invalid += 1
+            message = "; ".join(
+                f"{FIELDS.get(name, '')}: {' '.join(msgs)}" if name in FIELDS else " ".join(msgs)
+                for name, msgs in exc.message_dict.items()
+            )
+            column = next((name for name in exc.message_dict if name in FIELDS), "")
+            header = next((table.headers[i] for i, f in mapping.items() if f == column), "")
+            outcome.errors.append((number, header, message))
+            outcome.rejected.append((number, cells, message))
+        else:
+            index.remember(values, number, pk)
+            if pk:
+                pending_match.append((number, pk, values))
+            else:
+                pending_new.append((number, values))
+        if len(pending_match) >= BATCH:
+            _settle_matches(shop, pending_match, outcome, writer)
+            pending_match = []
+        if len(pending_new) >= BATCH:
+            outcome.new += len(pending_new)
+            if writer:
+                writer.create(pending_new)
+            pending_new = []
+        if progress and number % 2000 == 0:
+            progress(number - 1)
+    _settle_matches(shop, pending_match, outcome, writer)
+    outcome.new += len(pending_new)
+    if writer:
+        writer.create(pending_new)
+    return outcome
+
+
+def _settle_matches(shop, pending, outcome: Outcome, writer) -> None:
+    """Compare matched rows with their customers (one query per batch); count and, when committing,
+    apply the differences."""
+    if not pending:
+        return
+    customers = {
+        c.pk: c
+        for c in Customer.objects.filter(shop=shop, pk__in=[pk for _n, pk, _v in pending]).prefetch_related(
+            "tags"
+        )
+    }
+    changed = []
+    for _number, pk, values in pending:
+        customer = customers[pk]
+        diff = _diff(customer, values)
+        if diff:
+            changed.append((customer, values, diff))
+        else:
+            outcome.unchanged += 1
+    outcome.updated += len(changed)
+    if writer:
+        writer.update(changed)
+
+
+def _diff(customer: Customer, values: dict) -> dict:
+    changes = {}
+    for name in UPDATABLE:
+        new = values.get(name)
+        if new and str(new) != str(getattr(customer, name) or ""):
+            changes[name] = [str(getattr(customer, name) or ""), str(new)]
+    have = {t.name.casefold() for t in customer.tags.all()}
+    missing = [t for t in values.get("tags", []) if t.casefold() not in have]
+    if missing:
+        changes["tags"] = ["", ", ".join(missing)]
+    changes.update(_consent_changes(customer, values))
+    return changes
+
+
+def _consent_changes(customer: Customer, values: dict) -> dict:
+    """Consent the file gives and the customer has not yet given or refused. A customer's own
+    unsubscribe, opt-out or a bounce is never overridden by an old file."""
+    changes = {}
+    open_states = (EmailStatus.NONE, EmailStatus.PENDING, SmsStatus.NONE, SmsStatus.PENDING)
+    email = values.get("email") or customer.email
+    phone = values.get("phone") or customer.phone
+    if values.get("email_consent") and customer.email_status in open_states and email:
+        changes["email_status"] = [customer.email_status, EmailStatus.VERIFIED]
+    if values.get("sms_consent") and customer.sms_status in open_states and phone:
+        changes["sms_status"] = [customer.sms_status, SmsStatus.OPTED_IN]
+    return changes
+
+
+class _Writer:
+    """Writes an import in batches: bulk inserts and updates, history lines, tags, consent events."""
+
+    def __init__(self, shop, by, source: str):
+        self.shop, self.by, self.source = shop, by, source
+        self.tags = {t.name.casefold(): t for t in Tag.objects.filter(shop=shop)}
+        self.now = timezone.now()
+
+    def _tag(self, name: str) -> Tag:
+        key = name.casefold()
+        if key not in self.tags:
+            self.tags[key] = Tag.objects.create(shop=self.shop, name=name)
+        return self.tags[key]
+
+    def create(self, rows: list[tuple[int, dict]]) -> None:
+        if not rows:
+            return
+        customers = []
+        for _number, values in rows:
+            fields = {k: v for k, v in values.items() if k in UPDATABLE}
+            customer = Customer(
+                shop=self.shop,
+                number=customer_number_new(),
+                created_by=self.by,
+                updated_by=self.by,
+                created_at=self.now,
+                updated_at=self.now,
+                **fields,
+            )
+            _set_keys(customer)
+            customers.append(customer)
+        changes = [
+            (c, values, _consent_changes(c, values)) for c, (_n, values) in zip(customers, rows, strict=True)
+        ]
+        self._apply_consents(changes)
+        Customer.objects.bulk_create(customers)
+        self._history(CustomerChange.Action.CREATED, [(c, {}) for c in customers])
+        self._related(changes)
+
+    def update(self, changed: list[tuple[Customer, dict, dict]]) -> None:
+        if not changed:
+            return
+        for customer, values, diff in changed:
+            for name in UPDATABLE:
+                if name in diff:
+                    setattr(customer, name, values[name])
+            _set_keys(customer)
+            customer.updated_at, customer.updated_by = self.now, self.by
+        self._apply_consents(changed)
+        Customer.objects.bulk_update(
+            [c for c, _v, _d in changed],
+            [*UPDATABLE, *KEY_FIELDS, "email_status", "sms_status", "updated_at", "updated_by"],
+        )
+        history = [
+            (c, {k: v for k, v in diff.items() if k not in ("email_status", "sms_status")})
+            for c, _v, diff in changed
+        ]
+        self._history(CustomerChange.Action.UPDATED, history)
+        self._related(changed)
+
+    def _apply_consents(self, changed) -> None:
+        for customer, _values, diff in changed:
+            if "email_status" in diff:
+                customer.email_status = EmailStatus.VERIFIED
+            if "sms_status" in diff:
+                customer.sms_status = SmsStatus.OPTED_IN
+
+    def _history(self, action: str, rows: list[tuple[Customer, dict]]) -> None:
+        CustomerChange.objects.bulk_create(
+            [
+                CustomerChange(
+                    shop=self.shop,
+                    customer=customer,
+                    by=self.by,
+                    action=action,
+                    at=self.now,
+                    details={**details, _("Import"): ["", self.source]},
+                )
+                for customer, details in rows
+            ]
+        )
+
+    def _related(self, changed) -> None:
+        """Name vocabulary, tags and consent events of a batch: one INSERT each."""
+        from messaging.models import Channel, ConsentEvent
+
+        NameKey.objects.bulk_create(
+            [NameKey(shop=self.shop, key=c.last_name_key) for c, _v, _d in changed if c.last_name_key],
+            ignore_conflicts=True,
+        )
+        CustomerTag.objects.bulk_create(
+            [
+                CustomerTag(shop=self.shop, customer=c, tag=self._tag(t))
+                for c, values, _d in changed
+                for t in values.get("tags", [])
+            ],
+            ignore_conflicts=True,
+        )
+        wording = _("Consent recorded in the shop's previous software, imported from its file.")
+        ConsentEvent.objects.bulk_create(
+            [
+                ConsentEvent(
+                    shop=self.shop,
+                    customer=c,
+                    channel=channel,
+                    action=ConsentEvent.Action.CONFIRMED,
+                    source=ConsentEvent.Source.IMPORT,
+                    by=self.by,
+                    wording=wording,
+                    detail=self.source[:200],
+                    at=self.now,
+                )
+                for c, _v, diff in changed
+                for channel, key in ((Channel.EMAIL, "email_status"), (Channel.SMS, "sms_status"))
+                if key in diff
+            ]
+        )
+
+
+def rejected_csv(outcome: Outcome, headers: list[str]) -> bytes:
+    """The rejected rows as they were in the file, with their row number and the reason in front."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Row"), _("Reason"), *headers])
+    for number, cells, message in outcome.rejected:
+        writer.writerow([number, message, *cells])
+    return codecs.BOM_UTF8 + buffer.getvalue().encode()
+
+
+# --- the import's life: upload, check, import ----------------------------------------------------------
+
+
+def progress_key(import_id: int) -> str:
+    return f"import-progress:{import_id}"
+
+
+def import_upload(*, shop, by, upload) -> Import:
+    """Keep an uploaded file as a new import, with its columns guessed. Raises ValidationError on "file"
+    when it is too large or cannot be read as a table; nothing is kept then."""
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is %(size)s; at most %(max)s can be imported. Split it in parts.")
+                % {"size": filesizeformat(upload.size), "max": filesizeformat(settings.IMPORT_MAX_BYTES)}
+            }
+        )
+    data = upload.read()
+    try:
+        table = read_table(data, upload.name or "")
+    except ImportFileError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    extension = "xlsx" if table.encoding == "xlsx" else "csv"
+    stored = default_storage.save(f"imports/{shop.pk}/{secrets.token_hex(8)}.{extension}", ContentFile(data))
+    return Import.objects.create(
+        shop=shop,
+        by=by,
+        filename=(upload.name or "")[:200],
+        file=stored,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        headers=table.headers,
+        total_rows=table.row_count,
+        mapping=guess_mapping(table.headers),
+    )
+
+
+def import_map(*, shop, job: Import, mapping: dict[str, str]) -> Import:
+    """Save the column mapping (and forget an earlier check). Raises ValidationError when it is unusable."""
+    mapping = {k: v for k, v in mapping.items() if v in FIELDS and k.isdigit() and int(k) < len(job.headers)}
+    errors = mapping_errors(mapping)
+    if errors:
+        raise ValidationError(errors)
+    if job.status not in (Import.Status.UPLOADED, Import.Status.CHECKED, Import.Status.FAILED):
+        raise ValidationError(_("This import is already running or finished."))
+    job.mapping = mapping
+    job.status = Import.Status.CHECKING
+    job.check_result, job.error = {}, ""
+    job.save(update_fields=["mapping", "status", "check_result", "error"])
+    return job
+
+
+def import_run(*, shop, import_id: int, commit: bool) -> Import | None:
+    """Check (dry run) or import the file of an import that is waiting for it; progress goes to the cache.
+
+    Must run inside `shop_context(shop)`. A commit is one transaction: any error leaves no customer
+    written and the import marked failed with the reason.
+    """
+    wanted = Import.Status.IMPORTING if commit else Import.Status.CHECKING
+    with transaction.atomic():
+        job = Import.objects.select_for_update().filter(pk=import_id, status=wanted).first()
+    if job is None:
+        return None
+    try:
+        data = default_storage.open(job.file, "rb").read()
+    except (OSError, ValueError):
+        return _failed(job, _("The uploaded file is no longer available; upload it again."))
+
+    def progress(rows: int) -> None:
+        cache.set(progress_key(job.pk), rows, 3600)
+
+    try:
+        with transaction.atomic():
+            outcome = import_process(
+                shop=shop, by=job.by, job=job, data=data, commit=commit, progress=progress
+            )
+            result = outcome.as_dict()
+            if outcome.rejected:
+                result["rejected_file"] = default_storage.save(
+                    f"imports/{shop.pk}/{job.pk}-rejected-{secrets.token_hex(4)}.csv",
+                    ContentFile(rejected_csv(outcome, job.headers)),
+                )
+            if commit:
+                job.result, job.status, job.finished_at = result, Import.Status.DONE, timezone.now()
+            else:
+                job.check_result, job.status = result, Import.Status.CHECKED
+            job.save()
+    except IntegrityError:
+        logger.warning("import %s hit a uniqueness conflict", job.pk, exc_info=True)
+        return _failed(
+            job,
+            _("Someone added or changed a customer with the same phone, email or ID meanwhile; check again."),
+        )
+    except (ImportFileError, ValidationError) as exc:
+        return _failed(job, " ".join(getattr(exc, "messages", [str(exc)])))
+    finally:
+        cache.delete(progress_key(job.pk))
+    return job
+
+
+def _failed(job: Import, message: str) -> Import:
+    job.status, job.error = Import.Status.FAILED, message[:500]
+    job.save(update_fields=["status", "error"])
+    return job
+
+
+def import_confirm(*, shop, job: Import) -> Import:
+    """The admin confirmed after the dry run: the import may start."""
+    updated = Import.objects.filter(shop=shop, pk=job.pk, status=Import.Status.CHECKED).update(
+        status=Import.Status.IMPORTING
+    )
+    if not updated:
+        raise ValidationError(_("This import is already running or finished."))
+    job.refresh_from_db()
+    return job
