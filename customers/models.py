@@ -248,6 +248,8 @@ class CustomerChange(models.Model):
         PET_UPDATED = "pet_updated", _("changed a pet")
         PET_REMOVED = "pet_removed", _("removed a pet")
         VISIT = "visit", _("recorded a visit")
+        MERGED = "merged", _("merged a duplicate into this customer")
+        UNMERGED = "unmerged", _("undid a merge")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="changes")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q
 
-from customers.models import Customer, CustomerChange, Export, Import, Pet, Tag
+from customers.models import Customer, CustomerChange, Export, Import, Merge, Pet, Tag
 from customers.normalise import name_key
 
 # Appended to a prefix, the greatest code point bounds every string that starts with it ("C" collation).
@@ -115,3 +115,14 @@ def import_same_file_done(*, shop, job: Import) -> Import | None:
         .order_by("-finished_at")
         .first()
     )
+
+
+def merge_list(*, shop, survivor: Customer) -> list[Merge]:
+    """The merges into this customer that can still be undone, newest first."""
+    return list(
+        Merge.objects.filter(shop=shop, survivor=survivor, undone_at__isnull=True).select_related("by")
+    )
+
+
+def merge_get(*, shop, pk: int) -> Merge:
+    return Merge.objects.get(shop=shop, pk=pk)

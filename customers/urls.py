@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import views, views_import, views_list
+from customers import views, views_import, views_list, views_merge
 
 app_name = "customers"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("import/<int:pk>/columns/", views_import.import_map, name="import_map"),
     path("import/<int:pk>/confirm/", views_import.import_confirm, name="import_confirm"),
     path("import/<int:pk>/rejected-<str:step>.csv", views_import.import_rejected, name="import_rejected"),
+    path("merge/", views_merge.customer_merge, name="merge"),
+    path("merges/<int:pk>/undo/", views_merge.merge_undo, name="merge_undo"),
     path("new/", views.customer_new, name="new"),
     path("new/matches/", views.customer_matches, name="matches"),
     path("email-preview/", views.customer_email_preview, name="email_preview"),

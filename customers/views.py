@@ -261,6 +261,7 @@ def customer_detail(request, number):
         "history": selectors.customer_history(shop=request.shop, customer=customer),
         "consents": selectors.customer_consents(shop=request.shop, customer=customer),
         "outbox": selectors.customer_messages(shop=request.shop, customer=customer),
+        "merges": selectors.merge_list(shop=request.shop, survivor=customer),
     }
     template = "customers/detail.html"
     if request.htmx:
