@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, CustomerChange, CustomerTag, Merge, NameKey, Pet
+from customers.normalise import phone_display
 from customers.services import CONTACT_FIELDS, _set_keys
 
 # The fields offered as a choice, in the order shown side by side.
@@ -55,6 +56,14 @@ def _values(customer: Customer) -> dict:
     return values
 
 
+def _shown(customer: Customer, name: str, region: str) -> str:
+    value = getattr(customer, name)
+    if name == "phone":
+        return phone_display(str(value or ""), region)
+    display = getattr(customer, f"get_{name}_display", None)
+    return str(display() if display else value or "")
+
+
 def merge_fields(survivor: Customer, other: Customer) -> list[dict]:
     """The side-by-side view: each choosable field with both values and the suggested choice (the
     survivor's value, unless it is empty and the other's is not)."""
@@ -62,13 +71,13 @@ def merge_fields(survivor: Customer, other: Customer) -> list[dict]:
     for name in CHOICE_FIELDS:
         field = Customer._meta.get_field(name)
         mine, theirs = getattr(survivor, name), getattr(other, name)
-        display = getattr(survivor, f"get_{name}_display", None)
+        region = survivor.shop.country
         rows.append(
             {
                 "name": name,
                 "label": field.verbose_name,
-                "survivor": display() if display else str(mine or ""),
-                "other": getattr(other, f"get_{name}_display")() if display else str(theirs or ""),
+                "survivor": _shown(survivor, name, region),
+                "other": _shown(other, name, region),
                 "same": str(mine or "") == str(theirs or ""),
                 "suggested": "other" if not mine and theirs else "survivor",
             }

@@ -70,6 +70,7 @@ class OutboundMessage(models.Model):
         WELCOME = "welcome", _("welcome email")
         SMS_OPT_IN = "sms_opt_in", _("SMS opt-in text")
         SMS_HELP = "sms_help", _("SMS help reply")
+        STAFF_INVITE = "staff_invite", _("staff invitation")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")

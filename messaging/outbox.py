@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -158,6 +159,8 @@ def messages_sweep() -> int:
 
 
 def sender_for(shop, channel: str) -> str:
+    """SMS: the platform's number. Email: the platform's address under the shop's sender name."""
     if channel == OutboundMessage.Channel.SMS:
         return settings.TWILIO_FROM_NUMBER
-    return settings.DEFAULT_FROM_EMAIL
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((shop.display_sender, address)) if address else settings.DEFAULT_FROM_EMAIL

@@ -58,3 +58,21 @@ def sms_help(shop) -> Rendered:
     with translation.override(shop.language):
         text = render_to_string("messaging/sms/help.txt", {"shop": shop}).strip()
     return Rendered(subject="", text=text)
+
+
+def staff_invitation(shop, user, *, invited_by, url: str, new_account: bool) -> Rendered:
+    """The invitation to work in a shop: who invited, the role, and the link to set a password (or, for
+    someone who already has an account, to sign in)."""
+    language = user.language or shop.language
+    with translation.override(language):
+        context = {
+            "shop": shop,
+            "user": user,
+            "invited_by": invited_by,
+            "url": url,
+            "new_account": new_account,
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        }
+        subject = _("You are invited to %(shop)s on shopcrm") % {"shop": shop.name}
+        text = render_to_string("messaging/email/staff_invitation.txt", context)
+    return Rendered(subject=subject, text=text)

@@ -322,3 +322,19 @@ def erasure_request_handle(*, shop, request_id: int) -> ErasureRequest:
         erasure.handled_at = timezone.now()
         erasure.save(update_fields=["handled_at"])
     return erasure
+
+
+@transaction.atomic
+def staff_invitation_queue(*, shop, user, by, url: str, new_account: bool) -> OutboundMessage:
+    """Queue the invitation email of a new staff member through the outbox (sent by a worker after commit)."""
+    message = _queue(
+        shop=shop,
+        customer=None,
+        channel=Channel.EMAIL,
+        kind=OutboundMessage.Kind.STAFF_INVITE,
+        recipient=user.email,
+        rendered=render.staff_invitation(shop, user, invited_by=by, url=url, new_account=new_account),
+        by=by,
+    )
+    outbox.message_publish_on_commit([(message.pk, message.shop_id)])
+    return message

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
-from django.utils.html import escape
+from django.utils.html import urlize
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -214,7 +214,7 @@ def dev_outbox_email(request, pk):
     message = OutboundMessage.objects.filter(shop=request.shop, pk=pk, channel="email").first()
     if message is None:
         raise Http404
-    response = HttpResponse(message.body_html or f"<pre>{escape(message.body_text)}</pre>")
+    response = HttpResponse(message.body_html or f"<pre>{urlize(message.body_text, autoescape=True)}</pre>")
     # The stored email as the customer sees it: no scripts, links open normally.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:"
     return response

@@ -1,12 +1,15 @@
 import logging
+import zoneinfo
 
+import phonenumbers
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from shopcrm.models import Language
+from shopcrm.models import Language, Role, Shop
+from shopcrm.services import SHOP_SETTINGS_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +48,29 @@ def _publish(task, *args):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=[("", _("Shop default")), *Language.choices], required=False)
     next = forms.CharField(required=False)
+
+
+class ShopSettingsForm(forms.ModelForm):
+    """Everything an admin may change about the shop; the service validates again before saving."""
+
+    timezone = forms.ChoiceField(label=_("Time zone"))
+    country = forms.ChoiceField(label=_("Country"), help_text=Shop._meta.get_field("country").help_text)
+
+    class Meta:
+        model = Shop
+        fields = SHOP_SETTINGS_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+        # What the setting does: the prefix a number typed without one gets.
+        self.fields["country"].choices = [
+            (code, f"{code} (+{phonenumbers.country_code_for_region(code)})")
+            for code in sorted(phonenumbers.SUPPORTED_REGIONS)
+        ]
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    full_name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CASHIER)

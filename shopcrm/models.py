@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as djtz
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,6 +69,12 @@ class Shop(models.Model):
     checkout_address = models.CharField(
         _("address at checkout"), max_length=12, choices=CheckoutRequirement.choices, default="none"
     )
+    sender_name = models.CharField(
+        _("sender name"),
+        max_length=60,
+        blank=True,
+        help_text=_("Shown as the sender of emails and in texts. Empty: the shop's name."),
+    )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     created_at = models.DateTimeField(_("created"), default=djtz.now)
@@ -83,6 +90,10 @@ class Shop(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def display_sender(self) -> str:
+        return self.sender_name or self.name
 
 
 class UserManager(BaseUserManager):
@@ -115,6 +126,8 @@ class User(AbstractBaseUser):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=djtz.now)
+    # Raised to sign the person out everywhere at once (their staff access was cut).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -133,6 +146,15 @@ class User(AbstractBaseUser):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email.strip())
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django signs each session with a hash of the password; mixing in the epoch lets raising it end
+        # every session of this account, like a password change does. Epoch 0 keeps Django's own hash.
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "shopcrm.User.session", f"{self.password}:{self.session_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class Role(models.TextChoices):

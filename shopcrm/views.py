@@ -1,21 +1,25 @@
 import redis
 from django.conf import settings
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from messaging.models import ErasureRequest
 from messaging.selectors import erasure_requests_pending
 from messaging.services import erasure_request_handle
 from shopcrm import selectors, services
 from shopcrm.decorators import admin_required, shop_required
-from shopcrm.forms import LanguageForm
+from shopcrm.forms import LanguageForm, ShopSettingsForm, StaffInviteForm
 from shopcrm.middleware import SESSION_SHOP_KEY
+from shopcrm.models import Role
 
 
 @require_GET
@@ -69,17 +73,99 @@ def language_switch(request):
     return response
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @admin_required
 def shop_settings(request):
+    """The shop's settings (editable), its staff (invite, role, deactivate) and pending erasure requests."""
+    shop = request.shop
+    form = ShopSettingsForm(request.POST or None, instance=shop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shop_update(shop=shop, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            flash.success(request, _("Settings saved."))
+            return redirect("shop_settings")
+    if request.method == "POST":
+        # Nothing was saved: show the shop as it is stored next to the form's errors.
+        shop.refresh_from_db()
+    return _settings_page(request, form=form)
+
+
+def _settings_page(request, *, form=None, invite_form=None, status=200):
     return render(
         request,
         "shopcrm/settings.html",
         {
+            "form": form or ShopSettingsForm(instance=request.shop),
+            "invite_form": invite_form or StaffInviteForm(),
             "staff": selectors.staff_list(shop=request.shop),
             "erasures": erasure_requests_pending(shop=request.shop),
+            "roles": Role.choices,
         },
+        status=status,
     )
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+@require_POST
+@admin_required
+def staff_invite(request):
+    form = StaffInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.staff_invite(shop=request.shop, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            flash.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            return redirect("shop_settings")
+    return _settings_page(request, invite_form=form)
+
+
+def _membership_or_404(request, pk):
+    membership = next((m for m in selectors.staff_list(shop=request.shop) if m.pk == pk), None)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+@require_POST
+@admin_required
+def staff_update(request, pk):
+    """Change someone's role, deactivate or reactivate them (the button pressed says which)."""
+    membership = _membership_or_404(request, pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "role":
+            services.staff_role_set(
+                shop=request.shop, membership=membership, role=request.POST.get("role", "")
+            )
+            flash.success(request, _("Role changed for %(email)s.") % {"email": membership.user.email})
+        elif action == "deactivate":
+            services.staff_deactivate(shop=request.shop, membership=membership)
+            flash.success(
+                request, _("%(email)s can no longer sign in to this shop.") % {"email": membership.user.email}
+            )
+        elif action == "reactivate":
+            services.staff_reactivate(shop=request.shop, membership=membership)
+            flash.success(request, _("%(email)s can sign in again.") % {"email": membership.user.email})
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for message in exc.messages:
+            flash.error(request, message)
+    if membership.user_id == request.user.pk and action == "deactivate":
+        return redirect("login")
+    return redirect("shop_settings")
 
 
 @require_POST

@@ -116,3 +116,47 @@ def test_import_wizard_with_a_real_file(page, live_server, login, paws, tmp_path
     shot(page, "import-done")
     page.get_by_role("link", name="See the customers").click()
     expect(page.get_by_role("link", name="Évrard Zoé")).to_be_visible()
+
+
+def test_merge_two_customers_then_undo(page, live_server, login, paws, axe_check, shot):
+    with shop_context(paws):
+        customer_create(shop=paws, by=None, first_name="Ann", last_name="Able", email="ann.able@example.org")
+    login(page, "boss@paws.example", PASSWORD)
+    page.goto(f"{live_server.url}/customers/?q=able")
+    expect(page.locator("#list-count")).to_have_text("2 customers")
+    for box in page.locator(".row-check").all():
+        box.check()
+    page.get_by_role("button", name="Merge two…").click()
+    expect(page.get_by_role("heading", name="Merge two customers")).to_be_visible()
+    axe_check(page)
+    shot(page, "merge-side-by-side")
+    page.locator("tr", has_text="ann.able@example.org").get_by_role("radio").last.check()
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("was merged into this customer")
+    expect(page.get_by_role("heading", name="Merged records")).to_be_visible()
+    shot(page, "merge-done")
+    page.get_by_role("button", name="Undo merge").click()
+    expect(page.get_by_role("status")).to_contain_text("The merge was undone")
+    page.goto(f"{live_server.url}/customers/?q=able")
+    expect(page.locator("#list-count")).to_have_text("2 customers")
+
+
+def test_settings_invite_and_deactivate(page, live_server, login, paws, axe_check, shot):
+    login(page, "boss@paws.example", PASSWORD)
+    page.get_by_role("link", name="Settings").click()
+    axe_check(page)
+    page.get_by_label("Sender name").fill("Happy Paws")
+    page.get_by_label("Internal customer ID").check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_contain_text("Settings saved.")
+    expect(page.get_by_label("Internal customer ID")).to_be_checked()
+    page.locator("#id_email").fill("nia@paws.example")
+    page.locator("#id_role").select_option("cashier")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("Invitation sent to nia@paws.example.")
+    row = page.locator("tr", has_text="nia@paws.example")
+    row.get_by_role("button", name="Deactivate").click()
+    expect(page.get_by_role("status")).to_contain_text("can no longer sign in")
+    expect(page.locator("tr", has_text="nia@paws.example")).to_contain_text("deactivated")
+    axe_check(page)
+    shot(page, "settings")

@@ -1,0 +1,150 @@
+import re
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from messaging.models import OutboundMessage
+from shopcrm.models import Role, Shop, StaffMembership, User
+from shopcrm.services import staff_create, staff_deactivate
+from shopcrm.tenancy import shop_context
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def settings_data(shop, **changes):
+    data = {
+        "name": shop.name,
+        "country": shop.country,
+        "language": shop.language,
+        "timezone": shop.timezone,
+        "checkout_email": shop.checkout_email,
+        "checkout_phone": shop.checkout_phone,
+        "checkout_address": shop.checkout_address,
+        "sender_name": "",
+        "contact_phone": "",
+        "contact_email": "",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not False}
+
+
+def test_an_admin_changes_the_shop_settings(admin_client_us, shop_us):
+    data = settings_data(
+        shop_us,
+        name="Happy Paws Brooklyn",
+        timezone="America/Chicago",
+        internal_id_enabled="on",
+        checkout_phone="required",
+        sender_name="Happy Paws",
+        contact_email="hello@paws.example",
+    )
+    response = admin_client_us.post(reverse("shop_settings"), data, follow=True)
+    assert "Settings saved." in unescape(response.content.decode())
+    shop_us.refresh_from_db()
+    assert shop_us.name == "Happy Paws Brooklyn"
+    assert shop_us.timezone == "America/Chicago"
+    assert shop_us.internal_id_enabled and not shop_us.pets_enabled  # an unticked box turns a feature off
+    assert shop_us.checkout_phone == "required"
+    assert shop_us.display_sender == "Happy Paws"
+
+
+def test_bad_settings_get_errors_next_to_their_fields_and_nothing_changes(admin_client_us, shop_us):
+    data = settings_data(shop_us, name="", country="ZZ", timezone="Mars/Olympus", contact_email="nope")
+    response = admin_client_us.post(reverse("shop_settings"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for field in ("name", "country", "timezone", "contact_email"):
+        assert f'id="id_{field}_error"' in html, field
+    assert Shop.objects.get(pk=shop_us.pk).name == "Paws Test"
+
+
+def test_cashiers_cannot_change_settings_or_staff(client_fr, shop_fr, admin_fr):
+    assert client_fr.post(reverse("shop_settings"), settings_data(shop_fr, name="X")).status_code == 403
+    assert (
+        client_fr.post(reverse("staff_invite"), {"email": "x@example.com", "role": "admin"}).status_code
+        == 403
+    )
+    with shop_context(shop_fr):
+        membership = StaffMembership.objects.get(user=admin_fr)
+    assert (
+        client_fr.post(reverse("staff_update", args=[membership.pk]), {"action": "deactivate"}).status_code
+        == 403
+    )
+
+
+def test_inviting_someone_creates_the_account_and_queues_a_set_password_email(
+    admin_client_us, shop_us, django_capture_on_commit_callbacks, client
+):
+    with django_capture_on_commit_callbacks():
+        response = admin_client_us.post(
+            reverse("staff_invite"),
+            {"email": "New.Hire@Paws.example", "full_name": "Nia", "role": "cashier"},
+            follow=True,
+        )
+    assert "Invitation sent to New.Hire@Paws.example." in unescape(response.content.decode())
+    user = User.objects.get(email__iexact="new.hire@paws.example")
+    assert not user.has_usable_password()
+    with shop_context(shop_us):
+        message = OutboundMessage.objects.get(kind="staff_invite")
+        assert StaffMembership.objects.get(user=user).role == "cashier"
+    assert message.recipient == user.email and message.customer is None
+    link = re.search(r"https?://\S+/reset/\S+/", message.body_text).group(0)
+    # The link lets them choose a password, then sign in.
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    page = Client().get("/" + path, follow=True)
+    assert page.status_code == 200 and b"new_password1" in page.content
+
+
+def test_inviting_someone_already_in_the_shop_is_an_error_next_to_the_email(admin_client_us, admin_us):
+    response = admin_client_us.post(reverse("staff_invite"), {"email": admin_us.email, "role": "cashier"})
+    assert 'id="id_email_error"' in response.content.decode()
+
+
+def test_a_shop_always_keeps_one_admin(admin_client_us, shop_us, admin_us):
+    with shop_context(shop_us):
+        mine = StaffMembership.objects.get(user=admin_us)
+    for data in ({"action": "role", "role": "cashier"}, {"action": "deactivate"}):
+        response = admin_client_us.post(reverse("staff_update", args=[mine.pk]), data, follow=True)
+        assert "at least one admin" in unescape(response.content.decode())
+    with shop_context(shop_us):
+        mine.refresh_from_db()
+    assert mine.role == "admin" and mine.is_active
+
+
+def test_deactivating_someone_ends_their_sessions_at_once(admin_client_us, shop_us):
+    cashier = staff_create(shop=shop_us, email="temp@paws.example", password=PASSWORD, role=Role.CASHIER)
+    theirs = Client()
+    theirs.force_login(cashier.user)
+    assert theirs.get(reverse("checkout:who")).status_code == 200
+    response = admin_client_us.post(reverse("staff_update", args=[cashier.pk]), {"action": "deactivate"})
+    assert response.status_code == 302
+    after = theirs.get(reverse("checkout:who"))
+    assert after.status_code == 302 and after["Location"].startswith(reverse("login"))
+    # Reactivated, they sign in again and work.
+    admin_client_us.post(reverse("staff_update", args=[cashier.pk]), {"action": "reactivate"})
+    signed_in = theirs.post(reverse("login"), {"username": "temp@paws.example", "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert theirs.get(reverse("checkout:who")).status_code == 200
+
+
+def test_an_admin_of_another_shop_cannot_touch_this_shops_staff(client, shop_fr, admin_fr, shop_us, admin_us):
+    with shop_context(shop_fr):
+        membership = StaffMembership.objects.get(user=admin_fr)
+    client.force_login(admin_us)
+    assert (
+        client.post(reverse("staff_update", args=[membership.pk]), {"action": "deactivate"}).status_code
+        == 404
+    )
+    with shop_context(shop_fr):
+        assert StaffMembership.objects.get(pk=membership.pk).is_active
+
+
+def test_deactivate_service_leaves_other_admins(shop_us, admin_us):
+    other = staff_create(shop=shop_us, email="second@paws.example", password=PASSWORD, role=Role.ADMIN)
+    staff_deactivate(shop=shop_us, membership=other)
+    with shop_context(shop_us):
+        assert not StaffMembership.objects.get(pk=other.pk).is_active
+    assert User.objects.get(pk=other.user_id).session_epoch == 1
