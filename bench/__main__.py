@@ -65,7 +65,7 @@ def machine() -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["lookup", "messaging"], default=None)
+    parser.add_argument("--only", choices=["lookup", "messaging", "desk"], default=None)
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
     args = parser.parse_args(argv)
 
@@ -106,6 +106,12 @@ def main(argv=None) -> int:
         print("Create-customer / messaging benchmark…", flush=True)
         results = messaging.run(log=log)
         _write(RESULTS / f"messaging-{stamp}.md", messaging.report(results, machine()))
+    if args.only in (None, "desk"):
+        from bench import desk
+
+        print("Admin desk benchmark (export, import, client list)…", flush=True)
+        results = desk.run(log=log)
+        _write(RESULTS / f"desk-{stamp}.md", desk.report(results, machine()))
     return 0
 
 
