@@ -160,3 +160,16 @@ def test_settings_invite_and_deactivate(page, live_server, login, paws, axe_chec
     expect(page.locator("tr", has_text="nia@paws.example")).to_contain_text("deactivated")
     axe_check(page)
     shot(page, "settings")
+
+
+def test_a_large_exports_progress_page(page, live_server, login, paws, axe_check, shot):
+    from customers.models import Export
+
+    with shop_context(paws):
+        record = Export.objects.create(shop=paws, format="xlsx", filters="species=cat", expected_rows=120_000)
+    login(page, "boss@paws.example", PASSWORD)
+    page.goto(f"{live_server.url}/customers/exports/{record.pk}/")
+    expect(page.get_by_text("Preparing 120,000 customers…")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Export progress")).to_be_visible()
+    axe_check(page)
+    shot(page, "export-progress", 390, 844)

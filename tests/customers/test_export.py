@@ -96,10 +96,16 @@ def test_csv_export_neutralises_formula_cells_but_not_phones(admin_client_us, sh
 
 
 def test_the_export_follows_the_lists_filters(admin_client_us, shop_us):
-    add(shop_us, first_name="Ann", last_name="Able", email="ann@example.com")
-    add(shop_us, first_name="Bob", last_name="Baker")
+    ann = add(shop_us, first_name="Ann", last_name="Able", email="ann@example.com")
+    bob = add(shop_us, first_name="Bob", last_name="Baker")
+    with shop_context(shop_us):
+        customer_tags_set(shop=shop_us, by=None, customer=ann, names=["A-list"])
+        customer_tags_set(shop=shop_us, by=None, customer=bob, names=["Walk-in"])
+        pet_create(shop=shop_us, by=None, owner=bob, name="Rex", species="dog")
     rows = read_csv(admin_client_us.get(reverse("customers:export") + "?format=csv&has_email=no"))
     assert [r[rows[0].index("Last name")] for r in rows[1:]] == ["Baker"]
+    assert rows[1][rows[0].index("Tags")] == "Walk-in"
+    assert rows[1][rows[0].index("Pets")] == "Rex (Dog)"
     with shop_context(shop_us):
         audit = Export.objects.get()
     assert audit.filters == "has_email=no"
