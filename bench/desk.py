@@ -23,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone, translation
@@ -114,11 +113,9 @@ def _psql_copy(shop: Shop) -> float:
         raw = connection.connection
         statement = psycopg.ClientCursor(raw).mogrify(sql, params)
     statement = " ".join(statement.split())
-    db = settings.DATABASES["default"]
-    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-    args = [psql, "-X", "-q", "-h", db.get("HOST") or "", "-U", db["USER"], "-d", db["NAME"]]
-    if db.get("PORT"):
-        args += ["-p", str(db["PORT"])]
+    # The same database the app uses, as a libpq URL (host, port or Unix socket, user, name).
+    url = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    args = [psql, "-X", "-q", "-d", url]
     args += [
         "-c",
         f"select set_config('app.shop_id', '{int(shop.pk)}', false)",
@@ -128,7 +125,7 @@ def _psql_copy(shop: Shop) -> float:
     timings = []
     for _ in range(3):
         t0 = time.perf_counter()
-        subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
         timings.append(time.perf_counter() - t0)
     return sorted(timings)[1]
 

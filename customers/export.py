@@ -223,6 +223,9 @@ def export_xlsx(shop, filters: CustomerFilter, sort: str, target, progress=None)
 def _rows(sql: str, params: list) -> Iterator[tuple]:
     """Rows of `sql` through a server-side cursor: a few thousand in memory at a time."""
     with connection.cursor() as cursor:
+        # A cursor is planned for its first rows (cursor_tuple_fraction 0.1), which turned the joined tag
+        # aggregate into a nested loop run once per customer; an export reads every row.
+        cursor.execute("set local cursor_tuple_fraction = 1.0")
         named = cursor.cursor.connection.cursor(name="export_rows")
         named.itersize = 2000
         try:

@@ -131,13 +131,28 @@ def _check_consent_requests(customer: Customer, *, sms: bool, email: bool) -> No
 KEY_FIELDS = ("last_name_key", "first_name_key", "company_key", "email_key", "phone_rev", "phone_national")
 
 
+def key_values(*, first_name: str, last_name: str, company_name: str, email: str, phone: str) -> dict:
+    """The lookup keys of a customer's typed values (`phone` in E.164)."""
+    return {
+        "last_name_key": name_key(last_name),
+        "first_name_key": name_key(first_name),
+        "company_key": name_key(company_name),
+        "email_key": email.lower(),
+        "phone_rev": "".join(ch for ch in phone if ch.isdigit())[::-1],
+        "phone_national": phone_national(phone),
+    }
+
+
 def _set_keys(customer: Customer) -> None:
-    customer.last_name_key = name_key(customer.last_name)
-    customer.first_name_key = name_key(customer.first_name)
-    customer.company_key = name_key(customer.company_name)
-    customer.email_key = customer.email.lower()
-    customer.phone_rev = "".join(ch for ch in str(customer.phone or "") if ch.isdigit())[::-1]
-    customer.phone_national = phone_national(str(customer.phone or ""))
+    keys = key_values(
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        company_name=customer.company_name,
+        email=customer.email,
+        phone=str(customer.phone or ""),
+    )
+    for name, value in keys.items():
+        setattr(customer, name, value)
 
 
 def _remember_name_key(shop, customer: Customer) -> None:
@@ -168,11 +183,42 @@ def _raise_if_duplicate(shop, customer: Customer) -> None:
     raise DuplicateCustomer(errors, existing)
 
 
+NUMBER_CONSTRAINT = "customers_customer_number_key"
+NUMBER_ATTEMPTS = 5
+
+
+def number_collision(exc: IntegrityError) -> bool:
+    """Whether the error is a new customer number already taken (in any shop: numbers are platform-wide,
+    and row-level security hides other shops' numbers, so a collision is only seen when inserting)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") == NUMBER_CONSTRAINT
+
+
+def insert_with_fresh_numbers(insert, renumber) -> None:
+    """Run `insert()` in a savepoint; on a customer-number collision call `renumber()` (draw new numbers)
+    and try again. Other integrity errors propagate."""
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                insert()
+            return
+        except IntegrityError as exc:
+            if not number_collision(exc) or attempt == NUMBER_ATTEMPTS - 1:
+                raise
+            renumber()
+
+
 def _save_guarded(shop, customer: Customer, **save_kwargs) -> None:
     """Save; when a concurrent save took the same phone/email first, report it like any duplicate."""
     try:
-        with transaction.atomic():
-            customer.save(**save_kwargs)
+        if customer._state.adding:
+            insert_with_fresh_numbers(
+                lambda: customer.save(**save_kwargs),
+                lambda: setattr(customer, "number", customer_number_new()),
+            )
+        else:
+            with transaction.atomic():
+                customer.save(**save_kwargs)
     except IntegrityError:
         _raise_if_duplicate(shop, customer)
         raise

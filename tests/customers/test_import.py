@@ -260,10 +260,18 @@ def test_a_failure_while_importing_leaves_nothing_half_imported(admin_client_fr,
     data = fr_csv(*[f"Nom{i};Jean;06 12 34 56 {i:02d};;;;" for i in range(10)])
     job = run(admin_client_fr, shop_fr, data, confirm=False)
 
-    def boom(self, rows):
-        raise IntegrityError("duplicate key value violates unique constraint")
+    # Batches of 3: the first batches are written, then the fourth fails (as when someone took a phone
+    # number at the till meanwhile).
+    monkeypatch.setattr(imports, "BATCH", 3)
+    real_record, calls = imports._Writer._record, []
 
-    monkeypatch.setattr(imports._Writer, "_related", boom)
+    def record(self, values, tag_ids):
+        calls.append(values)
+        if len(calls) == 10:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real_record(self, values, tag_ids)
+
+    monkeypatch.setattr(imports._Writer, "_record", record)
     admin_client_fr.post(reverse("customers:import_confirm", args=[job.pk]))
     job = job_of(shop_fr)
     assert job.status == "failed" and job.error
@@ -318,3 +326,16 @@ def test_cashiers_and_other_shops_cannot_reach_imports(cashier_fr, admin_client_
         job = Import.objects.create(shop=shop_fr, filename="x.csv", file="imports/x.csv", sha256="0" * 64)
     assert admin_client_us.get(reverse("customers:import_detail", args=[job.pk])).status_code == 404
     assert admin_client_us.post(reverse("customers:import_confirm", args=[job.pk])).status_code == 404
+
+
+def test_a_customer_number_collision_draws_new_numbers(admin_client_fr, shop_fr, shop_us, monkeypatch):
+    # Numbers are unique across shops, and another shop's numbers are invisible here: only the insert sees
+    # the collision.
+    taken = add(shop_us, last_name="Elsewhere").number
+    real = imports.customer_number_new
+    numbers = iter([taken])
+    monkeypatch.setattr(imports, "customer_number_new", lambda: next(numbers, None) or real())
+    job = run(admin_client_fr, shop_fr, fr_csv("Dupont;Hélène;;;;;"))
+    assert job.result["new"] == 1
+    with shop_context(shop_fr):
+        assert Customer.objects.get().number != taken
