@@ -39,13 +39,13 @@ CARD_COLUMNS = (
     "last_name_key, first_name_key"
 )
 # Pets and tags of each card, in the same statement (RLS-guarded subqueries on indexed foreign keys).
-CARD_EXTRAS = """
-    (select coalesce(json_agg(json_build_array(p.id, p.name, p.species) order by p.id), '[]')
-       from customers_pet p where p.owner_id = c.id and p.shop_id = c.shop_id) as pets_json,
-    (select coalesce(json_agg(json_build_array(t.id, t.name) order by t.name), '[]')
+# `{c}` is the alias (or name) of the customers table in the query using them.
+PETS_JSON = """(select coalesce(json_agg(json_build_array(p.id, p.name, p.species) order by p.id), '[]')
+       from customers_pet p where p.owner_id = {c}.id and p.shop_id = {c}.shop_id)"""
+TAGS_JSON = """(select coalesce(json_agg(json_build_array(t.id, t.name) order by t.name), '[]')
        from customers_customertag ct join customers_tag t on t.id = ct.tag_id
-      where ct.customer_id = c.id and ct.shop_id = c.shop_id) as tags_json
-"""
+      where ct.customer_id = {c}.id and ct.shop_id = {c}.shop_id)"""
+CARD_EXTRAS = f"{PETS_JSON.format(c='c')} as pets_json, {TAGS_JSON.format(c='c')} as tags_json"
 
 
 class _Branches:
@@ -67,8 +67,9 @@ class _Branches:
         self.add(rank, f"{column} >= %s and {column} < %s", [value, value + PREFIX_END], sort or column)
 
 
-def customer_search(*, shop, query: str, limit: int = 20) -> list[CustomerCard]:
-    """Customers of `shop` matching `query`, ranked; at most `limit`.
+def customer_search(*, shop, query: str, limit: int = 20, ids_only: bool = False) -> list:
+    """Customers of `shop` matching `query`, ranked; at most `limit`. Cards, or just their ids
+    (`ids_only`, for the client list, which narrows its own query with them).
 
     Never scans the shop's customers: one character matches name prefixes only (index ranges read in order,
     stopping at `limit`); input with nothing searchable in it returns [].
@@ -80,7 +81,7 @@ def customer_search(*, shop, query: str, limit: int = 20) -> list[CustomerCard]:
     identifiers = _identifier_branches(branches, shop, q)
     if not identifiers.get("final"):
         _name_branches(branches, q)
-    results = _run(branches, limit)
+    results = _run(branches, limit, ids_only)
     key = name_key(q)
     # Typo tolerance is the fallback: a single word that found fewer than five, or several words that found
     # nobody (when "first last" matched someone, look-alike surnames would only add noise).
@@ -93,7 +94,11 @@ def customer_search(*, shop, query: str, limit: int = 20) -> list[CustomerCard]:
         and "@" not in q
     ):
         results += _fuzzy(
-            shop, key.split(" ")[:4], exclude={c.pk for c in results}, limit=limit - len(results)
+            shop,
+            key.split(" ")[:4],
+            exclude={getattr(c, "pk", c) for c in results},
+            limit=limit - len(results),
+            ids_only=ids_only,
         )
     return results
 
@@ -156,11 +161,11 @@ def _name_branches(branches: _Branches, q: str) -> None:
     branches.prefix(5, "company_key", key)
 
 
-def _run(branches: _Branches, limit: int) -> list[CustomerCard]:
+def _run(branches: _Branches, limit: int, ids_only: bool = False) -> list:
     if not branches.parts:
         return []
     sql = f"""
-        select {_card_columns()}
+        select {_card_columns(ids_only)}
         from (
             select id, min(rank) as rank, min(sort1) as sort1
             from ({" union all ".join(branches.parts)}) hits
@@ -170,10 +175,10 @@ def _run(branches: _Branches, limit: int) -> list[CustomerCard]:
         order by h.rank, h.sort1, c.first_name_key, c.id
         limit %s
     """  # noqa: S608 (only placeholders and column names are interpolated)
-    return _fetch(sql, [*branches.params, limit])
+    return _fetch(sql, [*branches.params, limit], ids_only)
 
 
-def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int) -> list[CustomerCard]:
+def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int, ids_only: bool = False) -> list:
     """Typo-tolerant last names: the closest keys of the shop's vocabulary, then their customers.
 
     Row-level security keeps the trigram index out of reach (its operators are not leakproof), so the
@@ -201,7 +206,7 @@ def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int) -> list[Cus
             order by score desc, key
             limit %s
         )
-        select {_card_columns()}
+        select {_card_columns(ids_only)}
         from close join customers_customer c on c.shop_id = %s and c.last_name_key = close.key
         where c.id <> all(%s)
         order by close.score desc, c.last_name_key, c.first_name_key
@@ -220,10 +225,12 @@ def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int) -> list[Cus
         list(exclude),
         limit,
     ]
-    return _fetch(sql, params)
+    return _fetch(sql, params, ids_only)
 
 
-def _card_columns() -> str:
+def _card_columns(ids_only: bool = False) -> str:
+    if ids_only:
+        return "c.id"
     return ", ".join("c." + col.strip() for col in CARD_COLUMNS.split(",")) + ", " + CARD_EXTRAS
 
 
@@ -291,10 +298,12 @@ class _TagCard:
     name: str
 
 
-def _fetch(sql: str, params: list) -> list[CustomerCard]:
+def _fetch(sql: str, params: list, ids_only: bool = False) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if ids_only:
+        return [row[0] for row in rows]
     cards = []
     for *values, pets, tags in rows:
         card = CustomerCard(*values)

@@ -6,6 +6,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("", views_list.customer_list, name="list"),
+    path("count/", views_list.customer_list_count, name="count"),
     path("bulk-tag/", views_list.customer_bulk_tag, name="bulk_tag"),
     path("export/", views_list.customer_export, name="export"),
     path("exports/", views_list.export_list, name="exports"),

@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from customers.normalise import phone_display
 
@@ -37,3 +39,57 @@ def month_name(value) -> str:
     from django.utils.dates import MONTHS
 
     return MONTHS.get(value, "") if value else ""
+
+
+@register.simple_tag(takes_context=True)
+def client_list_rows(context, rows) -> str:
+    """The client list's table rows. Built here, every value escaped, rather than by a template loop:
+    fifty rows of a dozen cells through the template engine took longer than finding the customers
+    (measured by bench/desk.py)."""
+    shop = context["shop"]
+    admin = context.get("is_shop_admin")
+    lines = []
+    for c in rows:
+        e = {name: escape(getattr(c, name)) for name in ROW_TEXT}
+        tick = (
+            f'<td><input type="checkbox" name="customer" value="{e["number"]}" '
+            f'aria-label="{e["select_label"]}" class="row-check"></td>'
+            if admin
+            else ""
+        )
+        company = (
+            f'<br><span class="muted">{e["company_name"]}</span>'
+            if c.is_professional and c.company_name
+            else ""
+        )
+        number = f"<td>{e['number']}</td>" if shop.show_customer_number else ""
+        internal = f"<td>{e['internal_id']}</td>" if shop.internal_id_enabled else ""
+        chips = "".join(f'<span class="chip{css}">{escape(text)}</span>' for css, text in c.chips)
+        lines.append(
+            f'<tr>{tick}<td><a href="{e["url"]}">{e["last_name"]} {e["first_name"]}</a>{company}</td>'
+            f'{number}{internal}<td class="nowrap">{e["phone_shown"]}</td><td>{e["email"]}</td>'
+            f'<td><span class="consent-pill consent-pill--{e["email_status"]}">{e["email_label"]}</span> '
+            f'<span class="consent-pill consent-pill--{e["sms_status"]}">{e["sms_label"]}</span></td>'
+            f'<td>{chips}</td><td class="nowrap">{e["created_shown"]}</td>'
+            f'<td class="nowrap">{e["visit_shown"]}</td></tr>'
+        )
+    return mark_safe("\n".join(lines))  # noqa: S308 (every value above is escaped)
+
+
+ROW_TEXT = (
+    "number",
+    "select_label",
+    "company_name",
+    "internal_id",
+    "url",
+    "last_name",
+    "first_name",
+    "phone_shown",
+    "email",
+    "email_status",
+    "email_label",
+    "sms_status",
+    "sms_label",
+    "created_shown",
+    "visit_shown",
+)

@@ -187,3 +187,17 @@ def test_bulk_tag_never_reaches_another_shops_customers(shop_fr, shop_us, admin_
             )
             == 0
         )
+
+
+def test_a_long_list_answers_first_and_counts_exactly_afterwards(admin_client_us, shop_us, monkeypatch):
+    from customers import listing
+
+    for i in range(3):
+        add(shop_us, first_name=f"N{i}", last_name="Many")
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    html = unescape(admin_client_us.get(reverse("customers:list") + "?q=many").content.decode())
+    assert "Counting the customers…" in html
+    assert 'hx-get="/customers/count/?q=many"' in html
+    assert html.count('name="customer"') == 2  # the first page is there
+    count = admin_client_us.get(reverse("customers:count") + "?q=many").content.decode()
+    assert count.strip() == "3 customers"
