@@ -372,7 +372,6 @@ def report(results: dict, machine: str) -> str:
         f"{pct(li['first'], 95):.1f} | {pct(li['first'], 99):.1f} |",
         f"| next pages (keyset, up to 8 deep) | {len(li['deep'])} | {pct(li['deep'], 50):.1f} | "
         f"{pct(li['deep'], 95):.1f} | {pct(li['deep'], 99):.1f} |",
-        "",
         f"| exact count (GET /customers/count/, loaded by the page when the list is longer than a page) | "
         f"{len(li['count'])} | {pct(li['count'], 50):.1f} | {pct(li['count'], 95):.1f} | "
         f"{pct(li['count'], 99):.1f} |",

@@ -59,9 +59,12 @@ def test_filter_the_list_then_export_and_open_the_csv(page, live_server, login, 
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sorted(r["Last name"] for r in rows) == ["Able", "Cole"]
     assert {r["Pets"] for r in rows} == {"Pet0 (Cat)", "Pet2 (Cat)"}
-    # Back restores the unfiltered list.
+    # Back restores the earlier lists, one step at a time.
     page.go_back()
+    expect(page).to_have_url(re.compile(r"/customers/\?species=cat&sort=name$"))
+    expect(page.get_by_label("Has an email")).to_have_value("")
     page.go_back()
+    expect(page).to_have_url(re.compile(r"/customers/$"))
     expect(page.locator("#list-count")).to_have_text("4 customers")
     page.goto(f"{live_server.url}/customers/exports/")
     expect(page.get_by_role("cell", name="boss@paws.example")).to_be_visible()
