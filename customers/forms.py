@@ -4,8 +4,10 @@ from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from customers.imports import FIELDS, mapping_errors
 from customers.listing import CustomerFilter
 from customers.models import Civility, CustomerType, EmailStatus, SmsStatus, Species
+from customers.selectors import tag_list
 
 
 def civility_choices():
@@ -316,9 +318,8 @@ class BulkTagForm(forms.Form):
 
 
 def customer_filter_form(shop, data, tags=None) -> CustomerFilterForm:
-    """The client list's filter form bound to `data` (a QueryDict) and validated."""
-    from customers.selectors import tag_list
-
+    """The client list's filter form bound to `data` (a QueryDict) and validated; `tags` (the shop's tag
+    catalogue) is loaded when not given."""
     form = CustomerFilterForm(data, shop=shop, tags=tags if tags is not None else tag_list(shop=shop))
     form.is_valid()
     return form
@@ -338,8 +339,6 @@ class ImportMappingForm(forms.Form):
     """One choice per column of the file: which customer field it holds, or nothing."""
 
     def __init__(self, *args, job, samples, **kwargs):
-        from customers.imports import FIELDS
-
         super().__init__(*args, **kwargs)
         choices = [("", _("— Do not import —")), *FIELDS.items()]
         for index, header in enumerate(job.headers):
@@ -360,8 +359,6 @@ class ImportMappingForm(forms.Form):
         }
 
     def clean(self):
-        from customers.imports import mapping_errors
-
         cleaned = super().clean()
         for message in mapping_errors(self.mapping()):
             self.add_error(None, message)
