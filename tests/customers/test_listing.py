@@ -201,3 +201,15 @@ def test_a_long_list_answers_first_and_counts_exactly_afterwards(admin_client_us
     assert html.count('name="customer"') == 2  # the first page is there
     count = admin_client_us.get(reverse("customers:count") + "?q=many").content.decode()
     assert count.strip() == "3 customers"
+
+
+def test_a_broad_search_says_the_list_holds_its_best_matches(admin_client_us, shop_us, monkeypatch):
+    from customers import listing
+
+    for i in range(3):
+        add(shop_us, first_name=f"N{i}", last_name="Broad")
+    monkeypatch.setattr(listing, "SEARCH_LIMIT", 2)
+    html = unescape(admin_client_us.get(reverse("customers:list") + "?q=broad").content.decode())
+    assert "the list holds its 2 best matches" in html
+    html = unescape(admin_client_us.get(reverse("customers:list") + "?q=N1").content.decode())
+    assert "best matches" not in html
