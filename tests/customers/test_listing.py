@@ -213,3 +213,26 @@ def test_a_broad_search_says_the_list_holds_its_best_matches(admin_client_us, sh
     assert "the list holds its 2 best matches" in html
     html = unescape(admin_client_us.get(reverse("customers:list") + "?q=N1").content.decode())
     assert "best matches" not in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort=bogus",
+        "tag=abc&tag=99999",
+        "pet_birth_month=13",
+        "created_from=2026-02-30",
+        "visit_after=9999-12-31&visit_before=0001-01-01",
+        "cursor=%00%ff",
+        "q=" + "x" * 500,
+        "q=%00",
+        "has_email=maybe&type=robot&civility=king&email_status=x&sms_status=y",
+    ],
+)
+def test_bad_list_parameters_never_break_the_page_or_the_export(admin_client_us, shop_us, query):
+    add(shop_us)
+    assert admin_client_us.get(reverse("customers:list") + "?" + query).status_code == 200
+    assert admin_client_us.get(reverse("customers:count") + "?" + query).status_code == 200
+    response = admin_client_us.get(reverse("customers:export") + "?format=csv&" + query)
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
