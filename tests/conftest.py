@@ -1,4 +1,5 @@
 import os
+import time
 
 import pytest
 
@@ -22,6 +23,17 @@ def make_shop(**overrides):
     }
     spec.update(overrides)
     return shop_create(**spec)
+
+
+def wait_for(predicate, seconds=60) -> bool:
+    """Poll `predicate` until it is true (True) or `seconds` have passed (False): for work done by a
+    worker process."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def add_customer(shop, **values):

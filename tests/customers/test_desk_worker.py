@@ -2,7 +2,6 @@
 shared cache, files in the shared media folder."""
 
 import io
-import time
 
 import pytest
 from django.urls import reverse
@@ -12,17 +11,9 @@ from customers import export, views_import
 from customers.models import Customer, Export, Import
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(predicate, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_a_large_export_is_built_by_the_worker(admin_client_us, shop_us, start_worker, monkeypatch):

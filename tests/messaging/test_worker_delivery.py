@@ -9,6 +9,7 @@ from customers.services import customer_create
 from messaging import outbox
 from messaging.models import OutboundMessage
 from shopcrm.tenancy import shop_context
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,15 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def worker(start_worker):
     return start_worker()
-
-
-def wait_for(predicate, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def statuses(shop):
