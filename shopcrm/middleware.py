@@ -1,8 +1,8 @@
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from shopcrm import selectors
-from shopcrm.tenancy import shop_context, user_context
+from shopcrm.tenancy import SHOP_SETTING, request_settings, shop_context
 
 SESSION_SHOP_KEY = "shop_id"
 
@@ -23,14 +23,22 @@ class TenantMiddleware:
         request.memberships = []
         if not request.user.is_authenticated:
             return self.get_response(request)
-        with transaction.atomic(), user_context(request.user, until_commit=True):
+        chosen = request.session.get(SESSION_SHOP_KEY)
+        with transaction.atomic():
+            # User and (optimistically) the session's shop in one round trip; corrected below if needed.
+            request_settings(request.user, chosen)
             request.memberships = selectors.membership_list(user=request.user)
             membership = _choose(request, request.memberships)
             if membership is None:
+                if chosen:
+                    _clear_shop()
                 return self._respond(request, request.user.language or None)
             request.membership = membership
             request.shop = membership.shop
-            with timezone.override(request.shop.tzinfo), shop_context(request.shop, until_commit=True):
+            with timezone.override(request.shop.tzinfo):
+                if membership.shop_id != chosen:
+                    with shop_context(request.shop, until_commit=True):
+                        return self._respond(request, request.user.language or request.shop.language)
                 return self._respond(request, request.user.language or request.shop.language)
 
     def _respond(self, request, language):
@@ -42,6 +50,12 @@ class TenantMiddleware:
         if response.status_code >= 500:
             transaction.set_rollback(True)
         return response
+
+
+def _clear_shop() -> None:
+    """The session named a shop the user no longer works in: no shop's rows for this request."""
+    with connection.cursor() as cursor:
+        cursor.execute("select set_config(%s, '', true)", [SHOP_SETTING])
 
 
 def _choose(request, memberships):

@@ -89,6 +89,19 @@ def cross_shop(reason: str) -> Iterator[None]:
         yield
 
 
+def request_settings(user, shop_id: int | None) -> None:
+    """For the request middleware, inside its transaction: the signed-in user and the shop the session
+    chose, in one round trip (both transaction-local, gone at commit). The middleware corrects the shop
+    with `shop_context` when the user turns out not to work there."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("request_settings needs an open transaction")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select set_config(%s, %s, true), set_config(%s, %s, true)",
+            [USER_SETTING, str(int(user.pk)), SHOP_SETTING, str(int(shop_id)) if shop_id else ""],
+        )
+
+
 def current_shop_id() -> int | None:
     value = _get(SHOP_SETTING)
     return int(value) if value else None

@@ -148,3 +148,31 @@ def test_deactivate_service_leaves_other_admins(shop_us, admin_us):
     with shop_context(shop_us):
         assert not StaffMembership.objects.get(pk=other.pk).is_active
     assert User.objects.get(pk=other.user_id).session_epoch == 1
+
+
+def test_a_session_pointing_at_a_shop_the_user_left_sees_only_the_shop_they_still_work_in(
+    client, shop_fr, shop_us
+):
+    from customers.models import Customer
+    from tests.conftest import add_customer
+
+    person = staff_create(shop=shop_fr, email="both@example.com", password=PASSWORD, role=Role.ADMIN).user
+    staff_create(shop=shop_us, email="both@example.com", password=None, role=Role.ADMIN)
+    add_customer(shop_fr, last_name="Lilas")
+    add_customer(shop_us, last_name="Paws")
+    client.force_login(person)
+    client.post(reverse("shop_switch", args=[shop_fr.slug]))
+    assert "Lilas" in client.get(reverse("customers:list")).content.decode()
+    # Removed from the French shop behind the session's back (no sign-out):
+    with shop_context(shop_fr):
+        StaffMembership.objects.filter(shop=shop_fr, user=person).delete()
+    html = client.get(reverse("customers:list")).content.decode()
+    assert "Paws" in html and "Lilas" not in html
+    with shop_context(shop_fr):
+        assert Customer.objects.filter(last_name="Lilas").exists()  # still there, just not shown
+    # And with no shop left at all, nothing of anyone's.
+    with shop_context(shop_us):
+        StaffMembership.objects.filter(shop=shop_us, user=person).delete()
+    response = client.get(reverse("customers:list"))
+    assert response.status_code == 403
+    assert "Paws" not in response.content.decode()
