@@ -189,3 +189,27 @@ def test_csv_export_streams_without_loading_every_row(shop_us):
         blocks = list(export.export_csv(shop_us, CustomerFilter(), "name", counter))
     assert counter["rows"] == 5
     assert len(blocks) >= 2  # header first, then PostgreSQL's blocks
+
+
+def test_export_files_older_than_a_day_are_purged_but_their_audit_stays(shop_us):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from customers.tasks import purge_files
+
+    old = default_storage.save("exports/test/old.csv", ContentFile(b"x"))
+    new = default_storage.save("exports/test/new.csv", ContentFile(b"y"))
+    now = timezone.now()
+    with shop_context(shop_us):
+        Export.objects.create(
+            shop=shop_us, format="csv", file=old, status="done", finished_at=now - datetime.timedelta(days=2)
+        )
+        Export.objects.create(shop=shop_us, format="csv", file=new, status="done", finished_at=now)
+    assert purge_files.run() == 1
+    assert not default_storage.exists(old) and default_storage.exists(new)
+    with shop_context(shop_us):
+        assert sorted(Export.objects.values_list("file", flat=True)) == ["", new]
+    default_storage.delete(new)
