@@ -23,8 +23,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.listing import SORTS, CustomerFilter, customer_filter_queryset
-from customers.models import Civility, CustomerType, EmailStatus, SmsStatus, Species
+from customers.listing import SORTS, CustomerFilter, customer_count, customer_filter_queryset
+from customers.models import Civility, CustomerType, EmailStatus, Export, SmsStatus, Species
+from customers.services import export_record
 
 # Above this many seconds of work, an export is built by a worker with a progress bar instead of in the
 # request. Rates measured by `make bench` on a 2-core machine, rounded down.
@@ -273,3 +274,18 @@ def export_filename(shop, fmt: str) -> str:
 def export_runs_inline(fmt: str, rows: int) -> bool:
     """Whether an export of `rows` customers is quick enough to build during the request."""
     return rows / ROWS_PER_SECOND[fmt] <= INLINE_SECONDS
+
+
+def export_start(*, shop, by, fmt: str, query: str, filters: CustomerFilter) -> tuple[Export, bool]:
+    """Record an export of the filtered customers (the audit comes first) and say whether it is quick
+    enough to build during the request; a larger one is queued for a worker once the request commits.
+    Returns (record, inline)."""
+    from customers.tasks import build_export
+    from shopcrm.tasks import publish_on_commit
+
+    rows = customer_count(shop=shop, filters=filters)
+    record = export_record(shop=shop, by=by, fmt=fmt, filters=query, expected_rows=rows)
+    inline = export_runs_inline(fmt, rows)
+    if not inline:
+        publish_on_commit(build_export, record.pk, shop.pk)
+    return record, inline

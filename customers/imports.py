@@ -893,7 +893,7 @@ def import_run(*, shop, import_id: int, commit: bool) -> Import | None:
     """
     wanted = Import.Status.IMPORTING if commit else Import.Status.CHECKING
     with transaction.atomic():
-        job = Import.objects.select_for_update().filter(pk=import_id, status=wanted).first()
+        job = Import.objects.select_for_update().filter(shop=shop, pk=import_id, status=wanted).first()
     if job is None:
         return None
     try:
@@ -937,6 +937,22 @@ def _failed(job: Import, message: str) -> Import:
     job.status, job.error = Import.Status.FAILED, message[:500]
     job.save(update_fields=["status", "error"])
     return job
+
+
+# Files this small are checked and imported during the request; larger ones by a worker.
+INLINE_ROWS = 2000
+
+
+def import_launch(*, shop, job: Import, commit: bool) -> None:
+    """Start the dry run (or the import) of `job`: right away for a small file, else by a worker once the
+    request commits (the page then shows a progress bar)."""
+    if job.total_rows <= INLINE_ROWS:
+        import_run(shop=shop, import_id=job.pk, commit=commit)
+        return
+    from customers.tasks import run_import
+    from shopcrm.tasks import publish_on_commit
+
+    publish_on_commit(run_import, job.pk, shop.pk, commit)
 
 
 def import_confirm(*, shop, job: Import) -> Import:

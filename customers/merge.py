@@ -145,7 +145,7 @@ def customers_merge(*, shop, by, survivor: Customer, other: Customer, choices: d
 
     for model, fk in _related_models():
         ids = list(model.objects.filter(shop=shop, **{fk: other}).values_list("pk", flat=True))
-        model.objects.filter(pk__in=ids).update(**{fk: survivor})
+        model.objects.filter(shop=shop, pk__in=ids).update(**{fk: survivor})
         snapshot["moved"][model._meta.label] = ids
     mine = set(CustomerTag.objects.filter(shop=shop, customer=survivor).values_list("tag_id", flat=True))
     theirs = list(CustomerTag.objects.filter(shop=shop, customer=other).values_list("tag_id", flat=True))

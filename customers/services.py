@@ -432,8 +432,8 @@ def customer_tags_set(*, shop, by, customer: Customer, names: list[str]) -> list
             tag = Tag.objects.create(shop=shop, name=name)
         tags.append(tag)
     before = sorted(t.name for t in customer.tags.all())
-    CustomerTag.objects.filter(customer=customer).exclude(tag__in=tags).delete()
-    existing = set(CustomerTag.objects.filter(customer=customer).values_list("tag_id", flat=True))
+    CustomerTag.objects.filter(shop=shop, customer=customer).exclude(tag__in=tags).delete()
+    existing = set(CustomerTag.objects.filter(shop=shop, customer=customer).values_list("tag_id", flat=True))
     CustomerTag.objects.bulk_create(
         [CustomerTag(shop=shop, customer=customer, tag=t) for t in tags if t.pk not in existing]
     )

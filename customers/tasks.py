@@ -33,7 +33,9 @@ def build_export(export_id: int, shop_id: int) -> int:
     shop = Shop.objects.get(pk=shop_id)
     try:
         with shop_context(shop):
-            record = Export.objects.select_related("by").get(pk=export_id, status=Export.Status.RUNNING)
+            record = Export.objects.select_related("by").get(
+                shop=shop, pk=export_id, status=Export.Status.RUNNING
+            )
             language = (record.by and record.by.language) or shop.language
             with translation.override(language), timezone.override(shop.tzinfo):
                 form = customer_filter_form(shop, QueryDict(record.filters))

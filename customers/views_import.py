@@ -1,24 +1,20 @@
 """The import wizard: upload → columns → dry run → confirm → import. Thin: parse, call, render."""
 
-from functools import partial
 from itertools import islice
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers import imports, selectors, tasks
+from customers import imports, selectors
 from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.models import Import
 from shopcrm.decorators import admin_required
 
-# Files this small are checked and imported during the request; larger ones by a worker.
-INLINE_ROWS = 2000
 STEPS = {"uploaded": 2, "failed": 2, "checking": 3, "checked": 3, "importing": 4, "done": 4}
 
 
@@ -27,15 +23,6 @@ def _job_or_404(request, pk) -> Import:
         return selectors.import_get(shop=request.shop, pk=pk)
     except Import.DoesNotExist:
         raise Http404 from None
-
-
-def _start(request, job: Import, *, commit: bool) -> None:
-    if job.total_rows <= INLINE_ROWS:
-        imports.import_run(shop=request.shop, import_id=job.pk, commit=commit)
-    else:
-        transaction.on_commit(
-            partial(tasks.run_import.apply_async, (job.pk, request.shop.pk, commit), retry=False), robust=True
-        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -113,7 +100,7 @@ def import_map(request, pk):
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            _start(request, job, commit=False)
+            imports.import_launch(shop=request.shop, job=job, commit=False)
             return redirect("customers:import_detail", job.pk)
     return render(
         request,
@@ -131,7 +118,7 @@ def import_confirm(request, pk):
         job = imports.import_confirm(shop=request.shop, job=job)
     except ValidationError:
         return redirect("customers:import_detail", job.pk)
-    _start(request, job, commit=True)
+    imports.import_launch(shop=request.shop, job=job, commit=True)
     return redirect("customers:import_detail", job.pk)
 
 

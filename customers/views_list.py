@@ -1,7 +1,6 @@
 """The client list: filters in the URL, keyset pages, bulk tagging. Thin: parse, call, render."""
 
 import tempfile
-from functools import partial
 from urllib.parse import urlencode
 
 import phonenumbers
@@ -9,7 +8,6 @@ from django.contrib import messages as flash
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -184,14 +182,10 @@ def customer_export(request):
     shop = request.shop
     form = customer_filter_form(shop, request.GET)
     filters, sort = form.to_filter(), form.sort_value
-    rows = listing.customer_count(shop=shop, filters=filters)
-    record = services.export_record(
-        shop=shop, by=request.user, fmt=fmt, filters=filter_query(request.GET), expected_rows=rows
+    record, inline = export.export_start(
+        shop=shop, by=request.user, fmt=fmt, query=filter_query(request.GET), filters=filters
     )
-    if not export.export_runs_inline(fmt, rows):
-        transaction.on_commit(
-            partial(tasks.build_export.apply_async, (record.pk, shop.pk), retry=False), robust=True
-        )
+    if not inline:
         return redirect("customers:export_status", record.pk)
     filename = export.export_filename(shop, fmt)
     if fmt == Export.Format.XLSX:

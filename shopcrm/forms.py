@@ -4,7 +4,6 @@ import zoneinfo
 import phonenumbers
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -31,18 +30,11 @@ class QueuedPasswordResetForm(PasswordResetForm):
     """Django's form, but the mail is sent by a worker after commit, never inside the request."""
 
     def save(self, **kwargs):
-        from shopcrm.tasks import send_password_reset
+        from shopcrm.tasks import publish_on_commit, send_password_reset
 
         language = translation.get_language()
         for user in self.get_users(self.cleaned_data["email"]):
-            transaction.on_commit(lambda uid=user.pk: _publish(send_password_reset, uid, language))
-
-
-def _publish(task, *args):
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception:  # the broker is down: the person can ask again; nothing else depends on it
-        logger.exception("could not queue %s", task.name)
+            publish_on_commit(send_password_reset, user.pk, language)
 
 
 class LanguageForm(forms.Form):

@@ -1,8 +1,28 @@
-"""Staff-account tasks. They take ids only; the work is in plain functions they call."""
+"""Staff-account tasks, and how any task is queued from a request. Tasks take ids only; the work is in
+plain functions they call."""
+
+import logging
 
 from celery import shared_task
+from django.db import transaction
 
 from shopcrm import mail
+
+logger = logging.getLogger(__name__)
+
+
+def publish_on_commit(task, *args) -> None:
+    """Queue `task(*args)` once the current transaction commits (a rolled-back request queues nothing).
+    A broker outage is logged, never raised: the request already succeeded, and what it recorded says
+    what is still to do."""
+
+    def publish():
+        try:
+            task.apply_async(args=args, retry=False)
+        except Exception:
+            logger.exception("could not queue %s", task.name)
+
+    transaction.on_commit(publish)
 
 
 @shared_task(name="shopcrm.ping", ignore_result=False)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from customers import export, views_import
+from customers import export, imports
 from customers.models import Customer, Export, Import
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
@@ -42,7 +42,7 @@ def test_a_large_import_is_checked_and_imported_by_the_worker(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    monkeypatch.setattr(views_import, "INLINE_ROWS", 0)
+    monkeypatch.setattr(imports, "INLINE_ROWS", 0)
     start_worker()
     data = b"Last name,First name,Mobile phone\r\nSmith,Ann,(415) 555-0101\r\nJones,Bob,(415) 555-0102\r\n"
     admin_client_us.post(reverse("customers:import"), {"file": SimpleUploadedFile("big.csv", data)})

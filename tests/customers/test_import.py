@@ -284,9 +284,9 @@ def test_a_failure_while_importing_leaves_nothing_half_imported(admin_client_fr,
 def test_a_large_file_runs_in_a_worker_task(
     admin_client_fr, shop_fr, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from customers import tasks, views_import
+    from customers import tasks
 
-    monkeypatch.setattr(views_import, "INLINE_ROWS", 1)
+    monkeypatch.setattr(imports, "INLINE_ROWS", 1)
     published = []
     monkeypatch.setattr(tasks.run_import, "apply_async", lambda args, **kw: published.append(args))
     data = fr_csv("Dupont;Hélène;;;;;", "Durand;Luc;;;;;")
