@@ -16,9 +16,7 @@ import os
 import random
 import resource
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,7 +33,7 @@ from shopcrm.services import shop_create, staff_create
 from shopcrm.tenancy import cross_shop, shop_context
 
 from .dataset import BIG_SHOP_SLUG
-from .http import free_port, signed_in_session
+from .http import gunicorn, signed_in_session
 from .lookup import pct
 
 IMPORT_ROWS = 100_000
@@ -271,16 +269,8 @@ LIST_QUERIES = [
 
 def measure_list(shop: Shop, log) -> dict:
     staff_create(shop=shop, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, role=Role.ADMIN)
-    port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shopcrm.settings.bench"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "shopcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
-        + ["--log-level", "warning"],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
     first_pages, deep_pages, counts = [], [], []
-    try:
+    with gunicorn() as base:
         session = signed_in_session(base, ADMIN_EMAIL, ADMIN_PASSWORD)
         headers = {"HX-Request": "true"}
         for query in LIST_QUERIES:  # warm up
@@ -306,9 +296,6 @@ def measure_list(shop: Shop, log) -> dict:
                     url = f"{base}/customers/{href.replace('&amp;', '&')}"
         first95, deep95 = pct(first_pages, 95), pct(deep_pages, 95)
         log(f"    list p95: first pages {first95:.1f} ms, deeper pages {deep95:.1f} ms")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
     return {"first": first_pages, "deep": deep_pages, "count": counts}
 
 

@@ -1,7 +1,13 @@
 """Talking to a gunicorn the benchmark started on loopback."""
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import requests
 
@@ -34,3 +40,20 @@ def signed_in_session(base: str, email: str, password: str) -> requests.Session:
     # Signing in rotates the CSRF token; a page with a form hands out the new one.
     session.get(f"{base}/customers/new/", timeout=10)
     return session
+
+
+@contextmanager
+def gunicorn() -> Iterator[str]:
+    """A gunicorn (2 sync workers, bench settings) on a free loopback port, for the block; yields its URL."""
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shopcrm.settings.bench"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "shopcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+        + ["--log-level", "warning"],
+        env=env,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)

@@ -7,12 +7,8 @@ Django-admin-style `search_fields` icontains filter with the changelist's COUNT(
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -30,7 +26,7 @@ from shopcrm.services import staff_create
 from shopcrm.tenancy import shop_context
 
 from .dataset import BIG_SHOP_SLUG
-from .http import free_port, signed_in_session
+from .http import gunicorn, signed_in_session
 
 BENCH_EMAIL = "bench@bench.example"
 BENCH_PASSWORD = "bench-lookup-password"  # noqa: S105 (a bench-only account)
@@ -162,15 +158,7 @@ def measure_peer(shop: Shop, samples: list[Sample]) -> None:
 
 def measure_http(shop: Shop, samples: list[Sample]) -> None:
     staff_create(shop=shop, email=BENCH_EMAIL, password=BENCH_PASSWORD, role=Role.CASHIER)
-    port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shopcrm.settings.bench"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "shopcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
-        + ["--log-level", "warning"],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with gunicorn() as base:
         session = signed_in_session(base, BENCH_EMAIL, BENCH_PASSWORD)
         headers = {
             "HX-Request": "true",
@@ -185,9 +173,6 @@ def measure_http(shop: Shop, samples: list[Sample]) -> None:
             s.http_ms = (time.perf_counter() - t0) * 1000
             if response.status_code != 200:
                 raise RuntimeError(f"HTTP {response.status_code} for a bench query")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
 
 
 def pct(values: list[float], p: float) -> float:
