@@ -99,6 +99,7 @@ def test_import_wizard_with_a_real_file(page, live_server, login, paws, tmp_path
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_label("File to import").set_input_files(str(source))
     axe_check(page)
+    shot(page, "import-upload", 390, 844)
     page.get_by_role("button", name="Upload and choose the columns").click()
     expect(page.get_by_role("heading", name="Which column holds what?")).to_be_visible()
     expect(page.get_by_label("Customer ID")).to_have_value("internal_id")
@@ -139,6 +140,9 @@ def test_merge_two_customers_then_undo(page, live_server, login, paws, axe_check
     page.get_by_role("button", name="Merge", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("was merged into this customer")
     expect(page.get_by_role("heading", name="Merged records")).to_be_visible()
+    expect(page.locator(".history__item", has_text="merged a duplicate")).to_contain_text(
+        "ann.able@example.org"
+    )
     shot(page, "merge-done")
     page.get_by_role("button", name="Undo merge").click()
     expect(page.get_by_role("status")).to_contain_text("The merge was undone")
