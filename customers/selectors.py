@@ -31,23 +31,34 @@ def customer_get(*, shop, number: str) -> Customer:
 def customer_duplicates(
     *, shop, phone: str = "", email: str = "", internal_id: str = "", exclude_pk=None
 ) -> dict[str, Customer]:
-    """Which of these identifiers another customer of `shop` already holds: {field: that customer}."""
-    found: dict[str, Customer] = {}
-    queries = {
-        "phone": Q(phone=phone) if phone else None,
-        "email": Q(email_key=email.lower()) if email else None,
-        "internal_id": Q(internal_id=internal_id) if internal_id else None,
+    """Which of these identifiers another customer of `shop` already holds: {field: that customer}.
+
+    One query: each identifier is unique in a shop, so at most one customer per identifier comes back.
+    """
+    wanted = {
+        field: (lookup, value)
+        for field, lookup, value in (
+            ("phone", "phone", phone),
+            ("email", "email_key", email.lower() if email else ""),
+            ("internal_id", "internal_id", internal_id),
+        )
+        if value
     }
-    for field, query in queries.items():
-        if query is None:
-            continue
-        qs = customer_queryset(shop=shop).filter(query)
-        if exclude_pk:
-            qs = qs.exclude(pk=exclude_pk)
-        other = qs.first()
-        if other is not None:
-            found[field] = other
-    return found
+    if not wanted:
+        return {}
+    condition = Q()
+    for lookup, value in wanted.values():
+        condition |= Q(**{lookup: value})
+    qs = customer_queryset(shop=shop).filter(condition)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    found: dict[str, Customer] = {}
+    for other in qs.order_by("pk")[: len(wanted)]:
+        for field, (lookup, value) in wanted.items():
+            if field not in found and str(getattr(other, lookup) or "") == str(value):
+                found[field] = other
+    # Keep the order the errors are reported in (phone, email, internal ID).
+    return {field: found[field] for field in wanted if field in found}
 
 
 def customer_matches(*, shop, last_name: str = "", phone: str = "", limit: int = 5) -> list[Customer]:

@@ -29,7 +29,7 @@ from customers.models import (
 from customers.normalise import email_normalise, name_key, phone_e164, phone_national, phone_parse
 from customers.selectors import customer_duplicates
 from messaging.models import Channel
-from messaging.services import consent_request, welcome_messages_queue
+from messaging.services import consent_requests_record, consent_statuses_requested, welcome_messages_queue
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed without doubt
 NUMBER_LENGTH = 8
@@ -208,27 +208,22 @@ def insert_with_fresh_numbers(insert, renumber) -> None:
             renumber()
 
 
-def _save_guarded(shop, customer: Customer, **save_kwargs) -> None:
-    """Save; when a concurrent save took the same phone/email first, report it like any duplicate."""
+def _save_guarded(shop, customer: Customer) -> None:
+    """Save changes; when a concurrent save took the same phone/email first, report it like any duplicate."""
     try:
-        if customer._state.adding:
-            insert_with_fresh_numbers(
-                lambda: customer.save(**save_kwargs),
-                lambda: setattr(customer, "number", customer_number_new()),
-            )
-        else:
-            with transaction.atomic():
-                customer.save(**save_kwargs)
+        with transaction.atomic():
+            customer.save()
     except IntegrityError:
         _raise_if_duplicate(shop, customer)
         raise
 
 
 def _validate(customer: Customer) -> None:
-    customer.full_clean(exclude=["number"], validate_constraints=False)
+    # The shop and the staff links are set by the service from the request, not typed: checking that they
+    # exist would cost a query each. The number is drawn at insert; uniqueness is checked in one query.
+    customer.full_clean(exclude=["number", "shop", "created_by", "updated_by"], validate_constraints=False)
 
 
-@transaction.atomic
 def customer_create(
     *,
     shop,
@@ -274,24 +269,33 @@ def customer_create(
     _validate(customer)
     _check_consent_requests(customer, sms=send_sms_opt_in, email=send_welcome_email)
     _raise_if_duplicate(shop, customer)
-    for _attempt in range(5):
-        customer.number = customer_number_new()
-        try:
-            _save_guarded(shop, customer, force_insert=True)
-            break
-        except IntegrityError:
-            # Only a clash of the random number is left (a duplicate contact was raised above).
-            customer.pk = None
-            continue
-    else:
-        raise RuntimeError("could not allocate a unique customer number")
-    _remember_name_key(shop, customer)
-    CustomerChange.objects.create(shop=shop, customer=customer, by=by, action=CustomerChange.Action.CREATED)
+    wordings = {}
     if send_welcome_email:
-        consent_request(shop=shop, customer=customer, channel=Channel.EMAIL, by=by, wording=email_wording)
+        wordings[Channel.EMAIL] = email_wording
     if send_sms_opt_in:
-        consent_request(shop=shop, customer=customer, channel=Channel.SMS, by=by, wording=sms_wording)
-    welcome_messages_queue(shop=shop, customer=customer, by=by, email=send_welcome_email, sms=send_sms_opt_in)
+        wordings[Channel.SMS] = sms_wording
+    consent_statuses_requested(customer, wordings)  # pending from the insert on: no UPDATE afterwards
+
+    def write():
+        customer.save(force_insert=True)
+        _remember_name_key(shop, customer)
+        CustomerChange.objects.create(
+            shop=shop, customer=customer, by=by, action=CustomerChange.Action.CREATED
+        )
+        if wordings:
+            consent_requests_record(shop=shop, customer=customer, by=by, wordings=wordings)
+        welcome_messages_queue(
+            shop=shop, customer=customer, by=by, email=send_welcome_email, sms=send_sms_opt_in
+        )
+
+    customer.number = customer_number_new()
+    try:
+        # One savepoint for all the writes: a clash of the random number redraws it and writes again.
+        insert_with_fresh_numbers(write, lambda: setattr(customer, "number", customer_number_new()))
+    except IntegrityError:
+        # A concurrent save took the phone/email first (the caller's transaction is still usable here).
+        _raise_if_duplicate(shop, customer)
+        raise
     return customer
 
 

@@ -15,6 +15,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from messaging.models import OutboundMessage, Suppression
@@ -33,17 +34,27 @@ class TransientSendError(Exception):
     """The provider may accept this message later."""
 
 
-def message_publish(messages: list[tuple[int, int]]) -> None:
-    """Hand (message id, shop id) pairs to the broker. Never raises and never blocks long (the broker
-    connection has short timeouts): a message the broker did not take stays QUEUED for the sweeper."""
-    from messaging.tasks import send_message
+# Messages of one shop travel in one task, a few at a time: the welcome email and the opt-in text of a new
+# customer cost one publish and one task, and a sweep of many still spreads over the workers.
+PUBLISH_BATCH = 10
 
+
+def message_publish(messages: list[tuple[int, int]]) -> None:
+    """Hand (message id, shop id) pairs to the broker, one task per shop and batch. Never raises and never
+    blocks long (the broker connection has short timeouts): a message the broker did not take stays QUEUED
+    for the sweeper."""
+    from messaging.tasks import send_messages
+
+    by_shop: dict[int, list[int]] = {}
     for message_id, shop_id in messages:
-        try:
-            send_message.apply_async(args=[message_id, shop_id], retry=False)
-        except Exception:  # broker down or slow: the sweeper will publish it
-            logger.warning("could not publish message %s; the sweeper will", message_id)
-            return
+        by_shop.setdefault(shop_id, []).append(message_id)
+    for shop_id, ids in by_shop.items():
+        for start in range(0, len(ids), PUBLISH_BATCH):
+            try:
+                send_messages.apply_async(args=[shop_id, ids[start : start + PUBLISH_BATCH]], retry=False)
+            except Exception:  # broker down or slow: the sweeper will publish them
+                logger.warning("could not publish messages %s; the sweeper will", ids[start:])
+                return
 
 
 def message_publish_on_commit(messages: list[tuple[int, int]]) -> None:
@@ -51,20 +62,28 @@ def message_publish_on_commit(messages: list[tuple[int, int]]) -> None:
         transaction.on_commit(lambda: message_publish(messages))
 
 
-def _is_suppressed(message: OutboundMessage) -> bool:
-    return Suppression.objects.filter(
-        shop_id=message.shop_id, channel=message.channel, address__iexact=message.recipient
-    ).exists()
+def _suppressed() -> Exists:
+    """Whether the message's address is suppressed (hard bounce, complaint): no provider call then."""
+    return Exists(
+        Suppression.objects.filter(
+            shop_id=OuterRef("shop_id"), channel=OuterRef("channel"), address__iexact=OuterRef("recipient")
+        )
+    )
 
 
 def message_send(*, message_id: int, shop_id: int) -> str:
     """Deliver one outbox row. Idempotent: a second delivery of the same task, or a concurrent one, finds the
     row no longer QUEUED and does nothing. Returns the resulting status."""
-    with shop_context(shop_id), transaction.atomic():
-        message = OutboundMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
+    with shop_context(shop_id):
+        message = (
+            OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .annotate(suppressed=_suppressed())
+            .filter(pk=message_id)
+            .first()
+        )
         if message is None or message.status != OutboundMessage.Status.QUEUED:
             return message.status if message else "locked"
-        if _is_suppressed(message):
+        if message.suppressed:
             message.status = OutboundMessage.Status.SUPPRESSED
             message.save(update_fields=["status", "updated_at"])
             return message.status

@@ -58,34 +58,60 @@ def _set_status(customer, **fields) -> None:
     customer.save(update_fields=list(fields))
 
 
-@transaction.atomic
-def consent_request(*, shop, customer, channel: str, by, wording: str = "", wording_version: str = "v1"):
-    """Staff asked the customer for consent on `channel` (at the till).
+def consent_statuses_requested(customer, channels) -> dict[str, str]:
+    """Set (without saving) the status fields a staff request on `channels` changes, and return them.
 
     A status of none becomes pending. A customer who confirmed stays confirmed, and one who withdrew stays
     withdrawn: only the customer's own action ever opts them (back) in.
     """
     EmailStatus, SmsStatus = _statuses()
-    event = _event(
-        shop=shop,
-        customer=customer,
-        channel=channel,
-        action=ConsentEvent.Action.REQUESTED,
-        source=ConsentEvent.Source.TILL,
-        by=by,
-        wording=wording,
-        wording_version=wording_version,
+    changes = {}
+    if Channel.EMAIL in channels and customer.email_status == EmailStatus.NONE:
+        changes["email_status"] = EmailStatus.PENDING
+    if Channel.SMS in channels and customer.sms_status == SmsStatus.NONE:
+        changes["sms_status"] = SmsStatus.PENDING
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    return changes
+
+
+# savepoint=False: these only write, and raise only on a bug, when the caller's transaction fails anyway.
+@transaction.atomic(savepoint=False)
+def consent_requests_record(*, shop, customer, by, wordings: dict[str, str], wording_version: str = "v1"):
+    """Staff asked the customer for consent (at the till) on each channel of `wordings` (channel → the text
+    shown to the customer). One ledger event per channel, written in one statement; statuses as
+    `consent_statuses_requested` (a caller that set them before inserting the customer saves an UPDATE)."""
+    changes = consent_statuses_requested(customer, wordings)
+    if changes:
+        customer.save(update_fields=list(changes))
+    return ConsentEvent.objects.bulk_create(
+        [
+            ConsentEvent(
+                shop=shop,
+                customer=customer,
+                channel=channel,
+                action=ConsentEvent.Action.REQUESTED,
+                source=ConsentEvent.Source.TILL,
+                by=by,
+                wording=wording,
+                wording_version=wording_version,
+            )
+            for channel, wording in wordings.items()
+        ]
     )
-    if channel == Channel.EMAIL and customer.email_status == EmailStatus.NONE:
-        _set_status(customer, email_status=EmailStatus.PENDING)
-    if channel == Channel.SMS and customer.sms_status == SmsStatus.NONE:
-        _set_status(customer, sms_status=SmsStatus.PENDING)
+
+
+def consent_request(*, shop, customer, channel: str, by, wording: str = "", wording_version: str = "v1"):
+    """Staff asked the customer for consent on one channel; see `consent_requests_record`."""
+    (event,) = consent_requests_record(
+        shop=shop, customer=customer, by=by, wordings={channel: wording}, wording_version=wording_version
+    )
     return event
 
 
-def _queue(*, shop, customer, channel, kind, recipient, rendered, by) -> OutboundMessage:
+def _outbound(*, shop, customer, channel, kind, recipient, rendered, by) -> OutboundMessage:
     now = timezone.now()
-    return OutboundMessage.objects.create(
+    return OutboundMessage(
         shop=shop,
         customer=customer,
         channel=channel,
@@ -102,14 +128,21 @@ def _queue(*, shop, customer, channel, kind, recipient, rendered, by) -> Outboun
     )
 
 
-@transaction.atomic
+def _queue_one(**fields) -> OutboundMessage:
+    message = _outbound(**fields)
+    message.save(force_insert=True)
+    return message
+
+
+@transaction.atomic(savepoint=False)
 def welcome_messages_queue(*, shop, customer, by, email: bool, sms: bool) -> list[OutboundMessage]:
-    """Write the welcome email and/or the SMS opt-in text as outbox rows in the current transaction; they are
-    published to the workers only once it commits (a rollback leaves neither row nor task)."""
+    """Write the welcome email and/or the SMS opt-in text as outbox rows (one statement) in the current
+    transaction; they are published to the workers only once it commits (a rollback leaves neither row nor
+    task)."""
     messages = []
     if email and customer.email:
         messages.append(
-            _queue(
+            _outbound(
                 shop=shop,
                 customer=customer,
                 channel=Channel.EMAIL,
@@ -121,7 +154,7 @@ def welcome_messages_queue(*, shop, customer, by, email: bool, sms: bool) -> lis
         )
     if sms and customer.phone:
         messages.append(
-            _queue(
+            _outbound(
                 shop=shop,
                 customer=customer,
                 channel=Channel.SMS,
@@ -131,6 +164,8 @@ def welcome_messages_queue(*, shop, customer, by, email: bool, sms: bool) -> lis
                 by=by,
             )
         )
+    if messages:
+        messages = OutboundMessage.objects.bulk_create(messages)
     outbox.message_publish_on_commit([(m.pk, m.shop_id) for m in messages])
     return messages
 
@@ -294,7 +329,7 @@ def sms_opt_out(*, shop, customer, source, detail="", ip=None, user_agent="") ->
 
 @transaction.atomic
 def sms_help_queue(*, shop, customer, phone: str) -> OutboundMessage:
-    message = _queue(
+    message = _queue_one(
         shop=shop,
         customer=customer,
         channel=Channel.SMS,
@@ -327,7 +362,7 @@ def erasure_request_handle(*, shop, request_id: int) -> ErasureRequest:
 @transaction.atomic
 def staff_invitation_queue(*, shop, user, by, url: str, new_account: bool) -> OutboundMessage:
     """Queue the invitation email of a new staff member through the outbox (sent by a worker after commit)."""
-    message = _queue(
+    message = _queue_one(
         shop=shop,
         customer=None,
         channel=Channel.EMAIL,

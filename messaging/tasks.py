@@ -7,9 +7,17 @@ from messaging import outbox
 
 @shared_task(name="messaging.send_message", acks_late=True, ignore_result=True)
 def send_message(message_id: int, shop_id: int) -> str:
-    """Deliver one outbox row; idempotent (only a QUEUED row is sent, under a row lock). Retries of
-    transient errors are scheduled by the outbox itself with countdowns under the visibility timeout."""
+    """Deliver one outbox row; idempotent (only a QUEUED row is sent, under a row lock). Retries of transient
+    errors are published this way by the outbox itself, with countdowns under the visibility timeout."""
     return outbox.message_send(message_id=message_id, shop_id=shop_id)
+
+
+@shared_task(name="messaging.send_messages", acks_late=True, ignore_result=True)
+def send_messages(shop_id: int, message_ids: list[int]) -> None:
+    """Deliver a few outbox rows of one shop, in turn (each as `send_message`). Delivered again after a
+    worker died, it sends only the rows still QUEUED."""
+    for message_id in message_ids:
+        outbox.message_send(message_id=message_id, shop_id=shop_id)
 
 
 @shared_task(name="messaging.sweep_outbox", ignore_result=True)

@@ -52,6 +52,12 @@ def _setting(name: str, value: str, until_commit: bool = False) -> Iterator[None
         _set(name, value)
         yield
         return
+    if not connection.in_atomic_block:
+        # The block is the whole transaction: the setting ends with it, nothing to restore.
+        with transaction.atomic():
+            _set(name, value)
+            yield
+        return
     with transaction.atomic():
         previous = _swap(name, value)
         yield

@@ -27,6 +27,28 @@ def test_typing_returns_a_fragment_of_cards(client, shop_us, cashier_us):
     assert response.headers["Vary"].count("HX-Request") == 1
 
 
+def test_cards_show_pets_tags_and_company_with_every_value_escaped(client, shop_us, cashier_us):
+    from customers.services import customer_tags_set
+
+    client.force_login(cashier_us)
+    pro = add(
+        shop_us,
+        type="professional",
+        first_name="<b>Al</b>",
+        last_name="O'Connor & Sons",
+        company_name="<script>x</script> Ltd",
+        civility="mr",
+    )
+    with shop_context(shop_us):
+        pet_create(shop=shop_us, by=None, owner=pro, name="Rex <i>", species="dog")
+        customer_tags_set(shop=shop_us, by=None, customer=pro, names=["VIP <3"])
+    html = client.post(reverse("checkout:who"), {"q": "oconnor"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<script>" not in html and "<b>Al" not in html and "<i>" not in html
+    assert "&lt;b&gt;Al&lt;/b&gt; <strong>O&#x27;Connor &amp; Sons</strong>" in html
+    assert "&lt;script&gt;x&lt;/script&gt; Ltd" in html and "ccard--pro" in html and "Professional" in html
+    assert "Rex &lt;i&gt; · Dog" in html and "VIP &lt;3" in html
+
+
 def test_without_htmx_the_search_renders_the_full_page(client, shop_us, cashier_us):
     client.force_login(cashier_us)
     add(shop_us)

@@ -162,3 +162,38 @@ def test_the_sweeper_republishes_stale_queued_messages_across_shops(shop_fr, sho
     published.clear()
     assert outbox.messages_sweep() == 2
     assert {shop for _id, shop in published} == {shop_fr.pk}
+
+
+def test_publishing_sends_one_task_per_shop_and_batch(monkeypatch):
+    from messaging.tasks import send_messages
+
+    sent = []
+    monkeypatch.setattr(send_messages, "apply_async", lambda args, **kw: sent.append(args))
+    monkeypatch.setattr(outbox, "PUBLISH_BATCH", 2)
+    outbox.message_publish([(1, 7), (2, 7), (3, 8), (4, 7)])
+    assert sent == [[7, [1, 2]], [7, [4]], [8, [3]]]
+
+
+def test_publishing_stops_at_the_first_broker_error_and_leaves_the_rest_queued(monkeypatch):
+    from messaging.tasks import send_messages
+
+    calls = []
+
+    def down(args, **kw):
+        calls.append(args)
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(send_messages, "apply_async", down)
+    outbox.message_publish([(1, 7), (2, 8)])  # never raises: the sweeper publishes them later
+    assert calls == [[7, [1]]]
+
+
+def test_the_batch_task_sends_each_queued_message_once(shop_fr, published):
+    from messaging.tasks import send_messages
+
+    create(shop_fr)
+    ids = [m.pk for m in rows(shop_fr)]
+    send_messages.run(shop_fr.pk, ids)
+    send_messages.run(shop_fr.pk, ids)  # delivered twice (a worker died before acking): nothing doubles
+    assert [m.status for m in rows(shop_fr)] == ["sent", "sent"]
+    assert (len(mail.outbox), len(locmem.outbox)) == (1, 1)

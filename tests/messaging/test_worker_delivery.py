@@ -51,13 +51,13 @@ def test_a_created_customer_gets_both_messages_through_the_worker(shop_fr, worke
 def test_with_the_broker_down_creates_succeed_and_the_sweeper_sends_each_message_once(
     shop_fr, worker, monkeypatch
 ):
-    from messaging.tasks import send_message
+    from messaging.tasks import send_messages
 
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
 
     with monkeypatch.context() as m:
-        m.setattr(send_message, "apply_async", broker_down)
+        m.setattr(send_messages, "apply_async", broker_down)
         create(shop_fr)
     assert statuses(shop_fr) == [("email", "queued"), ("sms", "queued")]
     with shop_context(shop_fr):
