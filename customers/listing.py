@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from customers.models import Customer, CustomerTag, CustomerType, EmailStatus, Pet, SmsStatus
+from customers.models import Customer, CustomerTag, CustomerType, Pet
 from customers.search import PETS_JSON, TAGS_JSON, _json, _PetCard, _Related, _TagCard, customer_search
 
 PAGE_SIZE = 50
@@ -103,12 +103,6 @@ class ListRow:
     def display_name(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
         return f"{self.company_name} ({name})" if self.is_professional and self.company_name else name
-
-    def get_email_status_display(self) -> str:
-        return EmailStatus(self.email_status).label
-
-    def get_sms_status_display(self) -> str:
-        return SmsStatus(self.sms_status).label
 
 
 ROW_FIELDS = [

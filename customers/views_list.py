@@ -20,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from customers import export, listing, selectors, services, tasks
 from customers.forms import BulkTagForm, customer_filter_form
-from customers.models import Export
+from customers.models import EmailStatus, Export, SmsStatus
 from customers.normalise import phone_display
 from shopcrm.decorators import admin_required, shop_required
 from shopcrm.tenancy import shop_context
@@ -95,14 +95,16 @@ def _present(rows, shop) -> None:
     # Numbers of the shop's own country show as stored in national format (no parsing per row).
     local = f"+{phonenumbers.country_code_for_region(shop.country)}"
     tz = timezone.get_current_timezone()
+    email_labels = {value: f"{email_word}: {label}" for value, label in EmailStatus.choices}
+    sms_labels = {value: f"{sms_word}: {label}" for value, label in SmsStatus.choices}
     for row in rows:
         row.url = detail.format(row.number)
         row.select_label = _("Select %(name)s") % {"name": row.display_name}
         row.phone_shown = (
             row.phone_national if row.phone.startswith(local) else phone_display(row.phone, shop.country)
         )
-        row.email_label = f"{email_word}: {row.get_email_status_display()}"
-        row.sms_label = f"{sms_word}: {row.get_sms_status_display()}"
+        row.email_label = email_labels[row.email_status]
+        row.sms_label = sms_labels[row.sms_status]
         row.created_shown = dateformat.format(row.created_at.astimezone(tz), date_format)
         row.visit_shown = (
             dateformat.format(row.last_visit_at.astimezone(tz), date_format) if row.last_visit_at else never

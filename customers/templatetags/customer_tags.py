@@ -1,11 +1,18 @@
+import html
+
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from customers.normalise import phone_display
 
 register = template.Library()
+
+
+def escape(value) -> str:
+    """HTML-escape a value for the markup built below: the same output as Django's `escape` (& < > " '),
+    without its lazy-string wrapper, which cost more than the escaping over a page of rows."""
+    return html.escape(str(value))
 
 
 @register.simple_tag(takes_context=True)
