@@ -44,6 +44,17 @@ def add_customer(shop, **values):
         return customer_create(shop=shop, by=None, **{"first_name": "Betty", "last_name": "Smith", **values})
 
 
+def mails_written(directory) -> list[str]:
+    """The emails Django's file backend wrote under `directory`. One backend instance writes one file, but
+    instances created in the same second may share a name (it is the time and the object's id), and then
+    several messages follow one another in a file, each ended by a line of 79 dashes."""
+    separator = "\n" + "-" * 79 + "\n"
+    messages = []
+    for path in sorted(directory.iterdir()):
+        messages += [m for m in path.read_text().split(separator) if m.strip()]
+    return messages
+
+
 @pytest.fixture
 def shop_fr(db):
     return make_shop(name="Pressing Test", customer_first=True, internal_id_enabled=True)

@@ -1,6 +1,7 @@
 """The broker goes away while customers are created: creates still succeed, nothing is lost, and once the
 broker is back the sweeper gets every message sent exactly once. A private Redis and a real worker."""
 
+import re
 import subprocess
 import time
 
@@ -12,6 +13,7 @@ from messaging import outbox
 from messaging.models import OutboundMessage
 from shopcrm.celery import app
 from shopcrm.tenancy import shop_context
+from tests.conftest import mails_written
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,4 +104,7 @@ def test_creates_survive_a_broker_outage_and_every_message_goes_once(shop_fr, br
         time.sleep(0.3)
     assert statuses(shop_fr) == ["sent"] * 3
     time.sleep(1)
-    assert len(list((worker / "mail").iterdir())) == 3
+    mails = mails_written(worker / "mail")
+    assert len(mails) == 3
+    recipients = sorted(re.search(r"^To: (.+)$", m, re.MULTILINE).group(1) for m in mails)
+    assert recipients == [f"panne{i}@example.com" for i in range(3)]

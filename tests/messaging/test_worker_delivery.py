@@ -9,7 +9,7 @@ from customers.services import customer_create
 from messaging import outbox
 from messaging.models import OutboundMessage
 from shopcrm.tenancy import shop_context
-from tests.conftest import wait_for
+from tests.conftest import mails_written, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,8 +41,8 @@ def create(shop):
 def test_a_created_customer_gets_both_messages_through_the_worker(shop_fr, worker):
     create(shop_fr)
     assert wait_for(lambda: statuses(shop_fr) == [("email", "sent"), ("sms", "sent")]), statuses(shop_fr)
-    mails = list((worker / "mail").iterdir())
-    assert len(mails) == 1 and "Bonjour Betty Smith" in mails[0].read_text()
+    mails = mails_written(worker / "mail")
+    assert len(mails) == 1 and "Bonjour Betty Smith" in mails[0]
     (sms_log,) = (worker / "sms").iterdir()
     assert len(sms_log.read_text().splitlines()) == 1
     assert json.loads(sms_log.read_text())["to"] == "+33612345678"
@@ -68,6 +68,6 @@ def test_with_the_broker_down_creates_succeed_and_the_sweeper_sends_each_message
     outbox.messages_sweep()  # a second sweep before the worker is done must not double anything
     assert wait_for(lambda: statuses(shop_fr) == [("email", "sent"), ("sms", "sent")]), statuses(shop_fr)
     time.sleep(1)
-    assert len(list((worker / "mail").iterdir())) == 1
+    assert len(mails_written(worker / "mail")) == 1
     (sms_log,) = (worker / "sms").iterdir()
     assert len(sms_log.read_text().splitlines()) == 1
