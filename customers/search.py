@@ -74,7 +74,8 @@ def customer_search(*, shop, query: str, limit: int = 20, ids_only: bool = False
     Never scans the shop's customers: one character matches name prefixes only (index ranges read in order,
     stopping at `limit`); input with nothing searchable in it returns [].
     """
-    q = " ".join((query or "").split())[:MAX_QUERY]
+    # NUL cannot travel in a PostgreSQL text parameter; it is no part of a name or a number anyway.
+    q = " ".join((query or "").replace("\x00", " ").split())[:MAX_QUERY]
     if not q:
         return []
     branches = _Branches(shop.pk, limit)

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -21,6 +20,7 @@ from messaging.render import welcome_email
 from messaging.services import message_resend
 from messaging.wording import email_consent_wording, sms_consent_wording
 from shopcrm.decorators import shop_required
+from shopcrm.http import redirect_back
 
 
 def _customer_or_404(request, number) -> Customer:
@@ -334,10 +334,7 @@ def customer_resend(request, number, channel):
         flash.error(request, " ".join(exc.messages))
     else:
         flash.success(request, _("The message is on its way."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = _landing_url(customer)
-    return redirect(target)
+    return redirect_back(request, _landing_url(customer))
 
 
 @require_POST
@@ -345,7 +342,4 @@ def customer_resend(request, number, channel):
 def customer_visit(request, number):
     customer = _customer_or_404(request, number)
     services.customer_visit_record(shop=request.shop, by=request.user, customer=customer)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = _landing_url(customer)
-    return redirect(target)
+    return redirect_back(request, _landing_url(customer))

@@ -4,10 +4,9 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +17,7 @@ from messaging.services import erasure_request_handle
 from shopcrm import selectors, services
 from shopcrm.decorators import admin_required, shop_required
 from shopcrm.forms import LanguageForm, ShopSettingsForm, StaffInviteForm
+from shopcrm.http import redirect_back
 from shopcrm.middleware import SESSION_SHOP_KEY
 from shopcrm.models import Role
 
@@ -50,10 +50,7 @@ def shop_switch(request, slug):
 @require_POST
 def language_switch(request):
     form = LanguageForm(request.POST)
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/"
-    response = HttpResponseRedirect(target)
+    response = redirect_back(request, "/")
     if not form.is_valid():
         return response
     language = form.cleaned_data["language"]

@@ -103,11 +103,19 @@ def test_record_visit_sets_last_visit(client_fr, shop_fr):
     assert customer.last_visit_at is not None
 
 
+@pytest.mark.parametrize("next_url", ["0", "checkout", "//evil.example/", "https://evil.example/", "🙂"])
+def test_record_visit_goes_back_only_to_a_path_of_this_site(client_fr, shop_fr, next_url):
+    customer = add(shop_fr)
+    response = client_fr.post(reverse("customers:visit", args=[customer.number]), {"next": next_url})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/") and "evil" not in response.headers["Location"]
+
+
 def test_walk_in_page_explains_no_message_can_reach_them(client_fr):
     html = unescape(client_fr.get(reverse("checkout:walk_in")).content.decode())
     assert "Client de passage" in html
 
 
-@pytest.mark.parametrize("query", ["", " ", "%", "_", "\\", "🙂", "x" * 600, "<script>"])
+@pytest.mark.parametrize("query", ["", " ", "%", "_", "\\", "🙂", "x" * 600, "<script>", "06\x0012"])
 def test_odd_queries_never_500(client_fr, query):
     assert client_fr.post(reverse("checkout:who"), {"q": query}, HTTP_HX_REQUEST="true").status_code == 200

@@ -1,0 +1,141 @@
+"""Every form on the main pages, sent with odd values one field at a time: an error message or a redirect,
+never a server error. Complements the precise validation tests of each form."""
+
+import re
+from html import unescape
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from customers.services import pet_create
+from messaging import tokens
+from shopcrm.tenancy import shop_context
+from tests.conftest import add_customer
+
+pytestmark = pytest.mark.django_db
+
+ODD = [
+    "",
+    "x" * 3000,
+    "\x00",
+    "<script>alert(1)</script>",
+    "-1",
+    "99999999999999999999999",
+    "2026-02-30",
+    "🙂\u202e",
+]
+
+
+def forms_of(html: str) -> list[tuple[str | None, str, list[str]]]:
+    """(action, method, field names) of each form of a page."""
+    found = []
+    for match in re.finditer(r"<form\b([^>]*)>(.*?)</form>", html, re.S):
+        attrs, body = match.groups()
+        action = re.search(r'action="([^"]*)"', attrs)
+        method = re.search(r'method="([^"]*)"', attrs)
+        names = sorted(set(re.findall(r'name="([^"]+)"', body)) - {"csrfmiddlewaretoken"})
+        method = method.group(1).lower() if method else "get"
+        found.append((unescape(action.group(1)) if action else None, method, names))
+    return found
+
+
+def server_errors(client, page: str, sign_in=None, htmx: bool = True, seen: set | None = None) -> list:
+    """Submit each form of `page` with each odd value in each field (the others empty); the failures.
+    A form already in `seen` (the same form on several pages) is sent once."""
+    response = client.get(page)
+    assert response.status_code == 200, (page, response.status_code)
+    forms = forms_of(response.content.decode())
+    assert forms, page
+    seen = set() if seen is None else seen
+    failures = []
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    for action, method, names in forms:
+        target = action or page
+        if "logout" in target or (target, method, tuple(names)) in seen:
+            continue
+        seen.add((target, method, tuple(names)))
+        for name in names:
+            for odd in ODD:
+                data = {**dict.fromkeys(names, ""), name: odd}
+                send = client.post if method == "post" else client.get
+                try:
+                    status = send(target, data, **headers).status_code
+                except Exception as exc:  # the test client re-raises what would be a 500
+                    status = f"{type(exc).__name__}: {exc}"[:200]
+                if not isinstance(status, int) or status >= 500:
+                    failures.append((method, target, name, odd[:20], status))
+                if sign_in:
+                    sign_in()  # a form may end the session (deactivating oneself, switching shop)
+    return failures
+
+
+def test_staff_pages_never_answer_a_server_error(client, shop_us, admin_us):
+    customer = add_customer(shop_us, phone="(201) 555-0123", email="a@example.com")
+    other = add_customer(shop_us, first_name="Other", last_name="Person")
+    with shop_context(shop_us):
+        pet_create(shop=shop_us, by=None, owner=customer, name="Rex", species="dog")
+    n = customer.number
+
+    def sign_in():
+        client.force_login(admin_us)
+
+    sign_in()
+    pages = [
+        "/",
+        "/checkout/",
+        f"/checkout/{n}/",
+        "/customers/",
+        "/customers/new/",
+        f"/customers/{n}/",
+        f"/customers/{n}/edit/",
+        "/customers/import/",
+        f"/customers/merge/?customer={n}&customer={other.number}",
+        "/settings/",
+    ]
+    failures, seen = [], set()
+    for page in pages:
+        failures += server_errors(client, page, sign_in, seen=seen)
+    assert len(seen) >= 15  # the pages' forms were found and sent
+    for query in ["q", "sort", "cursor", "tags", "species", "birth_month", "created_from", "visit_before"]:
+        for odd in ODD:
+            for page in ("/customers/", "/customers/count/"):
+                status = client.get(page, {query: odd}, HTTP_HX_REQUEST="true").status_code
+                if status >= 500:
+                    failures.append(("get", page, query, odd[:20], status))
+    assert not failures
+
+
+def test_import_wizard_never_answers_a_server_error(client, shop_fr, admin_fr):
+    def sign_in():
+        client.force_login(admin_fr)
+
+    sign_in()
+    upload = SimpleUploadedFile(
+        "clients.csv",
+        "Nom;Prénom;Téléphone;Email\nDupont;Jean;0612345679;j@example.com\n".encode(),
+        "text/csv",
+    )
+    detail = client.post(reverse("customers:import"), {"file": upload}).headers["Location"]
+    assert not server_errors(client, detail, sign_in)
+
+
+def test_customer_link_pages_never_answer_a_server_error(client, shop_fr):
+    customer = add_customer(
+        shop_fr, phone="06 12 34 56 78", email="a@example.com", send_welcome_email=True, send_sms_opt_in=True
+    )
+    failures = []
+    for purpose, route in [
+        ("verify", "verify"),
+        ("unsubscribe", "unsubscribe"),
+        ("sms", "sms_confirm"),
+        ("preferences", "preferences"),
+    ]:
+        token = tokens.make(customer, purpose)
+        failures += server_errors(client, reverse(f"messaging:{route}", args=[token]), htmx=False)
+        for bad in ["x", "a" * 3000, token[:-2], "🙂"]:
+            for send in (client.get, client.post):
+                status = send(reverse(f"messaging:{route}", args=[bad])).status_code
+                if status >= 500:
+                    failures.append((route, bad[:20], status))
+    assert not failures
