@@ -39,9 +39,8 @@ def customer_card(context, customer) -> str:
     e = escape
     civility = customer.get_civility_display() if customer.civility else ""
     head = f'<span class="ccard__civ">{e(civility)}</span> ' if civility else ""
-    badge = (
-        f' <span class="badge badge--pro">{e(_("Professional"))}</span>' if customer.is_professional else ""
-    )
+    professional, id_label = _("Professional"), _("ID")  # outside the f-strings, where makemessages sees them
+    badge = f' <span class="badge badge--pro">{e(professional)}</span>' if customer.is_professional else ""
     company = (
         f'<div class="ccard__company">{e(customer.company_name)}</div>'
         if customer.is_professional and customer.company_name
@@ -54,7 +53,7 @@ def customer_card(context, customer) -> str:
     if customer.email:
         contact.append(f'<span class="ccard__email">{e(customer.email)}</span>')
     if shop is not None and shop.internal_id_enabled and customer.internal_id:
-        contact.append(f'<span class="ccard__id">{e(_("ID"))} {e(customer.internal_id)}</span>')
+        contact.append(f'<span class="ccard__id">{e(id_label)} {e(customer.internal_id)}</span>')
     if shop is not None and shop.show_customer_number:
         contact.append(f'<span class="ccard__id">№ {e(customer.number)}</span>')
     chips = [

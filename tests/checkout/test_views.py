@@ -49,6 +49,12 @@ def test_cards_show_pets_tags_and_company_with_every_value_escaped(client, shop_
     assert "Rex &lt;i&gt; · Dog" in html and "VIP &lt;3" in html
 
 
+def test_cards_in_a_french_shop_speak_french(client_fr, shop_fr):
+    add(shop_fr, type="professional", company_name="Blanchisserie", internal_id="C-907")
+    html = client_fr.post(reverse("checkout:who"), {"q": "C-907"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "N° C-907" in html and "Professionnel" in html
+
+
 def test_without_htmx_the_search_renders_the_full_page(client, shop_us, cashier_us):
     client.force_login(cashier_us)
     add(shop_us)
