@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers.export import FORMULA_START
 from customers.models import (
     Civility,
     Customer,
@@ -64,6 +65,8 @@ from customers.services import (
 
 logger = logging.getLogger(__name__)
 MAX_ROWS = 200_000
+# A spreadsheet's mark for "this is text" before a value that starts like a formula ('=1+2).
+TEXT_MARK = "'"
 BATCH = 1000
 
 # The fields a column can be mapped to, in the order the mapping form shows them.
@@ -308,15 +311,26 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+def _xlsx_cell_text(cell) -> str:
+    """A cell as the text a CSV would hold: a formula stays "=…" (refused later), while a text cell that
+    merely starts like one gets the spreadsheet text mark, as in a CSV from our own export."""
+    value = cell.value
+    if getattr(cell, "data_type", None) == "f":
+        return str(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return TEXT_MARK + value
+    return _cell_text(value)
+
+
 def iter_rows(data: bytes, table: Table) -> Iterator[list[str]]:
     """The data rows (after the header) as lists of strings, blank rows skipped."""
     if table.encoding == "xlsx":
         book, sheet = _xlsx_open(data)
         try:
-            rows = sheet.iter_rows(values_only=True)
+            rows = sheet.iter_rows()
             next(rows, None)
             for row in rows:
-                cells = [_cell_text(v) for v in row]
+                cells = [_xlsx_cell_text(cell) for cell in row]
                 if any(c.strip() for c in cells):
                     yield cells
         finally:
@@ -405,6 +419,8 @@ def _clean_row(shop, cells: list[str], mapping: dict[int, str]) -> dict:
         if value.startswith("="):
             errors[field_name] = [_("This cell holds a formula; put its value in the file instead.")]
             continue
+        if value.startswith(TEXT_MARK) and value[1:].startswith(FORMULA_START):
+            value = value[1:]  # text that starts like a formula, marked as text (our export does it)
         raw[field_name] = value
     values: dict = {}
     for field_name in ("email_consent", "sms_consent"):

@@ -339,3 +339,23 @@ def test_a_customer_number_collision_draws_new_numbers(admin_client_fr, shop_fr,
     assert job.result["new"] == 1
     with shop_context(shop_fr):
         assert Customer.objects.get().number != taken
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_our_own_export_imports_back_unchanged(admin_client_fr, shop_fr, fmt):
+    """An admin moving a list between shops, or restoring one, feeds our export to our import."""
+    add(
+        shop_fr,
+        first_name="Hélène",
+        last_name="Dupont",
+        phone="06 12 34 56 78",
+        email="h@example.fr",
+        civility="mrs",
+    )
+    add(shop_fr, first_name="Jean", last_name="=Martin", phone="07 81 22 33 44", internal_id="C-7")
+    response = admin_client_fr.get(reverse("customers:export"), {"format": fmt})
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    job = run(admin_client_fr, shop_fr, data, name=f"export.{fmt}")
+    assert (job.result["new"], job.result["updated"], job.result["invalid"]) == (0, 0, 0), job.result
+    assert job.result["unchanged"] == 2
