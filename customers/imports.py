@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import secrets
 import zipfile
 from collections import defaultdict
@@ -67,6 +68,8 @@ logger = logging.getLogger(__name__)
 MAX_ROWS = 200_000
 # A spreadsheet's mark for "this is text" before a value that starts like a formula ('=1+2).
 TEXT_MARK = "'"
+# What no name, phone, address or note holds (a NUL cannot even be stored); tab and line breaks are fine.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BATCH = 1000
 
 # The fields a column can be mapped to, in the order the mapping form shows them.
@@ -418,6 +421,9 @@ def _clean_row(shop, cells: list[str], mapping: dict[int, str]) -> dict:
         value = cells[index] if index < len(cells) else ""
         if value.startswith("="):
             errors[field_name] = [_("This cell holds a formula; put its value in the file instead.")]
+            continue
+        if CONTROL_CHARACTERS.search(value):
+            errors[field_name] = [_("This cell holds invisible control characters; retype its value.")]
             continue
         if value.startswith(TEXT_MARK) and value[1:].startswith(FORMULA_START):
             value = value[1:]  # text that starts like a formula, marked as text (our export does it)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 _APOSTROPHES = "'’ʼ`´"
 _SEPARATORS = re.compile(r"[\s\-‐‑–—_.,/]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def name_key(value: str) -> str:
@@ -18,7 +19,8 @@ def name_key(value: str) -> str:
 
     “O’Connor-Hélène” → “oconnor helene”.
     """
-    decomposed = unicodedata.normalize("NFKD", value or "")
+    # Control characters (NUL can reach us from a pasted or imported text) separate like spaces.
+    decomposed = unicodedata.normalize("NFKD", _CONTROL.sub(" ", value or ""))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     stripped = stripped.casefold()
     for mark in _APOSTROPHES:

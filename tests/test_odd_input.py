@@ -139,3 +139,26 @@ def test_customer_link_pages_never_answer_a_server_error(client, shop_fr):
                 if status >= 500:
                     failures.append((route, bad[:20], status))
     assert not failures
+
+
+def test_live_helpers_of_the_create_form_never_answer_a_server_error(client, shop_fr, admin_fr):
+    """The traffic lights, the possible-duplicates box and the email preview post what is being typed."""
+    client.force_login(admin_fr)
+    add_customer(shop_fr, phone="06 12 34 56 78", email="a@example.com")
+    endpoints = [
+        (reverse("customers:check", args=["phone"]), ["phone", "customer"]),
+        (reverse("customers:check", args=["email"]), ["email", "customer"]),
+        (reverse("customers:matches"), ["last_name", "phone"]),
+        (reverse("customers:email_preview"), ["first_name", "last_name", "email"]),
+    ]
+    failures = []
+    for url, names in endpoints:
+        for name in names:
+            for odd in [*ODD, "06 12 34\x0056 78", "a\x00@example.com", "dup\x00ont"]:
+                try:
+                    status = client.post(url, {name: odd}, HTTP_HX_REQUEST="true").status_code
+                except Exception as exc:
+                    status = f"{type(exc).__name__}: {exc}"[:200]
+                if not isinstance(status, int) or status >= 500:
+                    failures.append((url, name, odd[:20], status))
+    assert not failures

@@ -359,3 +359,11 @@ def test_our_own_export_imports_back_unchanged(admin_client_fr, shop_fr, fmt):
     job = run(admin_client_fr, shop_fr, data, name=f"export.{fmt}")
     assert (job.result["new"], job.result["updated"], job.result["invalid"]) == (0, 0, 0), job.result
     assert job.result["unchanged"] == 2
+
+
+def test_a_control_character_deep_in_a_file_rejects_that_row_only(admin_client_fr, shop_fr):
+    rows = [f"Nom{i};Jean-{'x' * 60};;;;;" for i in range(400)]  # past the part of the file that is sniffed
+    rows.append("Du\x00pont;Hélène;06 12 34 56 78;h@example.fr;;;")
+    job = run(admin_client_fr, shop_fr, fr_csv(*rows, encoding="utf-8"))
+    assert job.status == "done"
+    assert (job.result["new"], job.result["invalid"]) == (400, 1), job.result
