@@ -246,7 +246,9 @@ def customer_create(
     """Create a customer in `shop`, recording who did it.
 
     Ticking a send box records a consent request (the customer's status becomes pending); the customer's
-    own confirmation, never the tick, is what opts them in.
+    own confirmation, never the tick, is what opts them in. Validation and the duplicate check read only;
+    every write happens in one atomic block (a savepoint inside the caller's transaction), so an error
+    leaves neither customer nor message, and the caller's transaction stays usable after a refusal.
     """
     values = _clean_contact(
         shop,
