@@ -20,6 +20,7 @@ from messaging.render import welcome_email
 from messaging.services import message_resend
 from messaging.wording import email_consent_wording, sms_consent_wording
 from shopcrm.decorators import shop_required
+from shopcrm.forms import form_add_errors
 from shopcrm.http import redirect_back
 
 
@@ -28,11 +29,6 @@ def _customer_or_404(request, number) -> Customer:
         return selectors.customer_get(shop=request.shop, number=number)
     except Customer.DoesNotExist:
         raise Http404 from None
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 def _landing_url(customer) -> str:
@@ -58,9 +54,9 @@ def customer_new(request):
                 )
             except services.DuplicateCustomer as exc:
                 existing = exc.existing
-                _apply_errors(form, exc)
+                form_add_errors(form, exc)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 return redirect("customers:details", customer.number)
     else:
@@ -168,7 +164,7 @@ def customer_details(request, number):
                     shop=request.shop, by=request.user, customer=customer, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 return redirect(_landing_url(customer))
     else:
@@ -196,7 +192,7 @@ def pet_add(request, number):
         try:
             services.pet_create(shop=request.shop, by=request.user, owner=customer, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             form = PetForm(prefix="newpet")
     return _pets_fragment(request, customer, form)
@@ -213,7 +209,7 @@ def pet_update(request, number, pet_id):
         try:
             services.pet_update(shop=request.shop, by=request.user, pet=pet, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_errors(form, exc)
             errors = form
     else:
         errors = form
@@ -286,9 +282,9 @@ def customer_edit(request, number):
                 services.customer_tags_set(shop=request.shop, by=request.user, customer=customer, names=tags)
             except services.DuplicateCustomer as exc:
                 existing = exc.existing
-                _apply_errors(form, exc)
+                form_add_errors(form, exc)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 if request.htmx:
                     response = HttpResponse(status=204)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers import imports, selectors
 from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.models import Import
+from customers.views_list import progress_percent
 from shopcrm.decorators import admin_required
 
 STEPS = {"uploaded": 2, "failed": 2, "checking": 3, "checked": 3, "importing": 4, "done": 4}
@@ -65,7 +66,7 @@ def import_detail(request, pk):
         "job": job,
         "step": STEPS[job.status],
         "running": running,
-        "percent": min(100, round(100 * done / job.total_rows)) if job.total_rows else 0,
+        "percent": progress_percent(done, job.total_rows),
         "done_rows": done,
     }
     if request.htmx:

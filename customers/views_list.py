@@ -61,8 +61,8 @@ def customer_list(request):
     query = filter_query(request.GET)
     # A list that fits on its first page is counted by the page query itself; a longer one gets its exact
     # count from a second request (customer_list_count), so the rows never wait for a count of the shop.
-    whole = not page.next_cursor and not page.previous_cursor
-    total, exact = (len(page.rows), True) if whole else (len(page.rows), False)
+    exact = not page.next_cursor and not page.previous_cursor
+    total = len(page.rows)
     context = {
         "form": form,
         "page": page,
@@ -236,13 +236,14 @@ def export_status(request, pk):
     """A large export's progress bar (polled by htmx), then its download link."""
     record = _export_or_404(request, pk)
     done = cache.get(tasks.export_progress_key(record.pk)) or 0
-    context = {"record": record, "done": done, "percent": _percent(done, record.expected_rows)}
+    context = {"record": record, "done": done, "percent": progress_percent(done, record.expected_rows)}
     if request.htmx:
         return render(request, "customers/partials/_export_status.html", context)
     return render(request, "customers/export_status.html", context)
 
 
-def _percent(done: int, total: int) -> int:
+def progress_percent(done: int, total: int) -> int:
+    """How far a background export or import is, for its progress bar."""
     return min(100, round(100 * done / total)) if total else 0
 
 

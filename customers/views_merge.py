@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from customers import merge, selectors
-from customers.models import Customer, Merge
+from customers.models import Merge
 from shopcrm.decorators import admin_required
 
 
@@ -69,8 +69,8 @@ def merge_undo(request, pk):
         raise Http404 from None
     try:
         restored = merge.merge_undo(shop=request.shop, by=request.user, merge=record)
-    except (ValidationError, Customer.DoesNotExist) as exc:
-        flash.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
         return redirect("customers:detail", record.survivor.number)
     flash.success(request, _("The merge was undone: %(name)s is back.") % {"name": restored.display_name})
     return redirect("customers:detail", restored.number)

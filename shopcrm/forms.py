@@ -4,6 +4,7 @@ import zoneinfo
 import phonenumbers
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,15 @@ from shopcrm.models import Language, Role, Shop
 from shopcrm.services import SHOP_SETTINGS_FIELDS
 
 logger = logging.getLogger(__name__)
+
+
+def form_add_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on `form`: next to the field it names, or above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
 
 
 def axes_username(request, credentials) -> str:

@@ -2,7 +2,8 @@ from shopcrm.models import StaffMembership
 
 
 def membership_list(*, user) -> list[StaffMembership]:
-    """The user's active memberships in every shop (readable through `user_context`), by shop name."""
+    """The user's active memberships in every shop (readable once `tenancy.request_settings` named the
+    user), by shop name."""
     return list(
         StaffMembership.objects.filter(user=user, is_active=True)
         .select_related("shop")
@@ -17,3 +18,8 @@ def staff_list(*, shop) -> list[StaffMembership]:
         .select_related("user")
         .order_by("-is_active", "role", "user__email")
     )
+
+
+def staff_get(*, shop, pk: int) -> StaffMembership:
+    """One membership of `shop`, with its user. Raises StaffMembership.DoesNotExist."""
+    return StaffMembership.objects.select_related("user").get(shop=shop, pk=pk)

@@ -80,11 +80,6 @@ def shop_context(shop, *, until_commit: bool = False) -> contextmanager:
     return _setting(SHOP_SETTING, str(int(shop_id)), until_commit)
 
 
-def user_context(user, *, until_commit: bool = False) -> contextmanager:
-    """Lets a signed-in user see their own staff memberships (in every shop) before a shop is chosen."""
-    return _setting(USER_SETTING, str(int(getattr(user, "pk", user))), until_commit)
-
-
 @contextmanager
 def cross_shop(reason: str) -> Iterator[None]:
     """Escape hatch for genuinely cross-shop work. Always give a reason: it is logged."""

@@ -16,10 +16,10 @@ from messaging.selectors import erasure_requests_pending
 from messaging.services import erasure_request_handle
 from shopcrm import selectors, services
 from shopcrm.decorators import admin_required, shop_required
-from shopcrm.forms import LanguageForm, ShopSettingsForm, StaffInviteForm
+from shopcrm.forms import LanguageForm, ShopSettingsForm, StaffInviteForm, form_add_errors
 from shopcrm.http import redirect_back
 from shopcrm.middleware import SESSION_SHOP_KEY
-from shopcrm.models import Role
+from shopcrm.models import Role, StaffMembership
 
 
 @require_GET
@@ -80,7 +80,7 @@ def shop_settings(request):
         try:
             services.shop_update(shop=shop, **{f: form.cleaned_data[f] for f in form.Meta.fields})
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             flash.success(request, _("Settings saved."))
             return redirect("shop_settings")
@@ -105,14 +105,6 @@ def _settings_page(request, *, form=None, invite_form=None, status=200):
     )
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
 @require_POST
 @admin_required
 def staff_invite(request):
@@ -121,7 +113,7 @@ def staff_invite(request):
         try:
             services.staff_invite(shop=request.shop, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             flash.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
             return redirect("shop_settings")
@@ -129,10 +121,10 @@ def staff_invite(request):
 
 
 def _membership_or_404(request, pk):
-    membership = next((m for m in selectors.staff_list(shop=request.shop) if m.pk == pk), None)
-    if membership is None:
-        raise Http404
-    return membership
+    try:
+        return selectors.staff_get(shop=request.shop, pk=pk)
+    except StaffMembership.DoesNotExist:
+        raise Http404 from None
 
 
 @require_POST
@@ -160,6 +152,7 @@ def staff_update(request, pk):
     except ValidationError as exc:
         for message in exc.messages:
             flash.error(request, message)
+        return redirect("shop_settings")
     if membership.user_id == request.user.pk and action == "deactivate":
         return redirect("login")
     return redirect("shop_settings")

@@ -109,6 +109,7 @@ def test_a_shop_always_keeps_one_admin(admin_client_us, shop_us, admin_us):
     for data in ({"action": "role", "role": "cashier"}, {"action": "deactivate"}):
         response = admin_client_us.post(reverse("staff_update", args=[mine.pk]), data, follow=True)
         assert "at least one admin" in unescape(response.content.decode())
+        assert response.redirect_chain[-1][0] == reverse("shop_settings")  # still signed in, on the settings
     with shop_context(shop_us):
         mine.refresh_from_db()
     assert mine.role == "admin" and mine.is_active
