@@ -22,7 +22,6 @@ import json
 import logging
 import re
 import secrets
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -266,20 +265,20 @@ def sniff_delimiter(text: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
+def _damaged_xlsx() -> ImportFileError:
+    return ImportFileError(
+        _("This Excel file is damaged or is not an .xlsx file. Open it in Excel and save it again.")
+    )
+
+
 def _xlsx_open(data: bytes):
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         return book, book.worksheets[0]
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as exc:
-        raise ImportFileError(
-            _("This Excel file is damaged or is not an .xlsx file. Open it in Excel and save it again.")
-        ) from exc
-    except Exception as exc:  # openpyxl raises many kinds of errors on malformed XML
-        raise ImportFileError(
-            _("This Excel file is damaged or is not an .xlsx file. Open it in Excel and save it again.")
-        ) from exc
+    except Exception as exc:  # a bad zip, missing parts, malformed XML: openpyxl raises many kinds
+        raise _damaged_xlsx() from exc
 
 
 def _xlsx_describe(data: bytes) -> tuple[list[str], int]:
@@ -289,9 +288,7 @@ def _xlsx_describe(data: bytes) -> tuple[list[str], int]:
         headers = [_cell_text(v) for v in next(rows, ())]
         count = sum(1 for row in rows if any(_cell_text(v).strip() for v in row))
     except Exception as exc:
-        raise ImportFileError(
-            _("This Excel file is damaged or is not an .xlsx file. Open it in Excel and save it again.")
-        ) from exc
+        raise _damaged_xlsx() from exc
     finally:
         book.close()
     return headers, count
