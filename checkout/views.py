@@ -1,16 +1,15 @@
 """The till: “Who is this for?” search and the checkout screen for one customer."""
 
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from checkout.selectors import checkout_prompts
 from customers import selectors as customer_selectors
-from customers.models import Customer
 from customers.search import customer_search
 from customers.status import customer_status_icons
 from shopcrm.decorators import shop_required
+from shopcrm.http import found_or_404
 
 # A tablet shows about six cards; typing one more letter narrows faster than scrolling through more.
 TILL_RESULTS = 12
@@ -35,10 +34,7 @@ def who(request):
 @require_GET
 @shop_required
 def customer(request, number):
-    try:
-        found = customer_selectors.customer_get(shop=request.shop, number=number)
-    except Customer.DoesNotExist:
-        raise Http404 from None
+    found = found_or_404(customer_selectors.customer_get, shop=request.shop, number=number)
     return render(
         request,
         "checkout/customer.html",

@@ -21,14 +21,11 @@ from messaging.services import message_resend
 from messaging.wording import email_consent_wording, sms_consent_wording
 from shopcrm.decorators import shop_required
 from shopcrm.forms import form_add_errors
-from shopcrm.http import redirect_back
+from shopcrm.http import found_or_404, redirect_back
 
 
 def _customer_or_404(request, number) -> Customer:
-    try:
-        return selectors.customer_get(shop=request.shop, number=number)
-    except Customer.DoesNotExist:
-        raise Http404 from None
+    return found_or_404(selectors.customer_get, shop=request.shop, number=number)
 
 
 def _landing_url(customer) -> str:

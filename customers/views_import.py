@@ -15,15 +15,13 @@ from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.models import Import
 from customers.views_list import progress_percent
 from shopcrm.decorators import admin_required
+from shopcrm.http import found_or_404
 
 STEPS = {"uploaded": 2, "failed": 2, "checking": 3, "checked": 3, "importing": 4, "done": 4}
 
 
 def _job_or_404(request, pk) -> Import:
-    try:
-        return selectors.import_get(shop=request.shop, pk=pk)
-    except Import.DoesNotExist:
-        raise Http404 from None
+    return found_or_404(selectors.import_get, shop=request.shop, pk=pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -23,6 +23,7 @@ from customers.forms import BulkTagForm, customer_filter_form
 from customers.models import EmailStatus, Export, SmsStatus
 from customers.normalise import phone_display
 from shopcrm.decorators import admin_required, shop_required
+from shopcrm.http import found_or_404
 from shopcrm.tenancy import shop_context
 
 # Query-string keys that are not filters: the page cursor and the export format.
@@ -213,10 +214,7 @@ def _csv_body(shop, export_id, filters, sort, language):
 
 
 def _export_or_404(request, pk) -> Export:
-    try:
-        return selectors.export_get(shop=request.shop, pk=pk)
-    except Export.DoesNotExist:
-        raise Http404 from None
+    return found_or_404(selectors.export_get, shop=request.shop, pk=pk)
 
 
 @require_GET

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from customers import merge, selectors
-from customers.models import Merge
 from shopcrm.decorators import admin_required
+from shopcrm.http import found_or_404
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,10 +63,7 @@ def customer_merge(request):
 @require_POST
 @admin_required
 def merge_undo(request, pk):
-    try:
-        record = selectors.merge_get(shop=request.shop, pk=pk)
-    except Merge.DoesNotExist:
-        raise Http404 from None
+    record = found_or_404(selectors.merge_get, shop=request.shop, pk=pk)
     try:
         restored = merge.merge_undo(shop=request.shop, by=request.user, merge=record)
     except ValidationError as exc:

@@ -1,6 +1,7 @@
 """Small HTTP helpers shared by the views."""
 
-from django.http import HttpResponseRedirect
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -15,3 +16,11 @@ def redirect_back(request, fallback: str) -> HttpResponseRedirect:
     ):
         target = fallback
     return HttpResponseRedirect(target)
+
+
+def found_or_404(selector, **kwargs):
+    """Call a `*_get` selector; a row that does not exist — or belongs to another shop — is a 404."""
+    try:
+        return selector(**kwargs)
+    except ObjectDoesNotExist:
+        raise Http404 from None

@@ -17,9 +17,9 @@ from messaging.services import erasure_request_handle
 from shopcrm import selectors, services
 from shopcrm.decorators import admin_required, shop_required
 from shopcrm.forms import LanguageForm, ShopSettingsForm, StaffInviteForm, form_add_errors
-from shopcrm.http import redirect_back
+from shopcrm.http import found_or_404, redirect_back
 from shopcrm.middleware import SESSION_SHOP_KEY
-from shopcrm.models import Role, StaffMembership
+from shopcrm.models import Role
 
 
 @require_GET
@@ -121,10 +121,7 @@ def staff_invite(request):
 
 
 def _membership_or_404(request, pk):
-    try:
-        return selectors.staff_get(shop=request.shop, pk=pk)
-    except StaffMembership.DoesNotExist:
-        raise Http404 from None
+    return found_or_404(selectors.staff_get, shop=request.shop, pk=pk)
 
 
 @require_POST
