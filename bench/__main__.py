@@ -17,21 +17,34 @@ from urllib.parse import urlsplit, urlunsplit
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _bench_database_url() -> str:
+ROLE_VARIABLES = {
+    "DATABASE_URL": "APP_ROLE",
+    "DATABASE_OWNER_URL": "OWNER_ROLE",
+    "DATABASE_PLATFORM_URL": "PLATFORM_ROLE",
+}
+
+
+def _bench_database_urls() -> dict[str, str]:
+    """The three roles' URLs (app, owner, platform), each pointed at `<database>_bench`."""
     from shopcrm import embedded
 
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or embedded.database_url()
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.endswith("_bench"):
-        name += "_bench"
-    return urlunsplit(parts._replace(path="/" + name))
+    urls = {}
+    for variable, role in ROLE_VARIABLES.items():
+        url = os.environ.get(variable) or os.environ.get("DATABASE_URL")
+        url = url or embedded.database_url(getattr(embedded, role))
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/")
+        if not name.endswith("_bench"):
+            name += "_bench"
+        urls[variable] = urlunsplit(parts._replace(path="/" + name))
+    return urls
 
 
-def _ensure_database(url: str) -> None:
+def _ensure_database(owner_url: str) -> None:
+    """Create the bench database as the owner role (which owns its tables, as in production)."""
     import psycopg
 
-    parts = urlsplit(url)
+    parts = urlsplit(owner_url)
     name = parts.path.lstrip("/")
     admin = urlunsplit(parts._replace(path="/" + name.removesuffix("_bench")))
     admin = admin.replace("postgres://", "postgresql://", 1)
@@ -69,9 +82,9 @@ def main(argv=None) -> int:
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
     args = parser.parse_args(argv)
 
-    url = _bench_database_url()
-    _ensure_database(url)
-    os.environ["DATABASE_URL"] = url
+    urls = _bench_database_urls()
+    _ensure_database(urls["DATABASE_OWNER_URL"])
+    os.environ.update(urls)
     os.environ["DJANGO_SETTINGS_MODULE"] = "shopcrm.settings.bench"
     import django
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
-
 from bench.lookup import KINDS, pct
 from shopcrm.tenancy import cross_shop
 
@@ -13,7 +11,7 @@ def _row(label, values):
 
 
 def lookup_report(samples, shop, *, machine: str, load: dict | None) -> str:
-    with cross_shop("bench report: dataset size"), connection.cursor() as cursor:
+    with cross_shop("bench report: dataset size") as platform, platform.cursor() as cursor:
         cursor.execute("select count(*), count(distinct shop_id) from customers_customer")
         total, shops = cursor.fetchone()
     lines = [

@@ -9,4 +9,8 @@ class ShopcrmConfig(AppConfig):
     def ready(self):
         # Load the Celery app in every Django process so that tasks publish to our broker.
         # (Not imported from shopcrm/__init__.py: importing the package must not set DJANGO_SETTINGS_MODULE.)
-        from shopcrm import celery  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from shopcrm import celery, checks, dbroles  # noqa: F401
+
+        post_migrate.connect(dbroles.post_migrate, sender=self, dispatch_uid="shopcrm.dbroles")

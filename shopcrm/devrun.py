@@ -33,7 +33,10 @@ def start_services(stack: ExitStack) -> dict[str, str]:
             stack.callback(_stop_postgres)
         else:
             _say("embedded PostgreSQL already running: reusing it")
-        env["DATABASE_URL"] = embedded.database_url()
+        embedded.ensure_roles()
+        env["DATABASE_URL"] = embedded.database_url(embedded.APP_ROLE)
+        env["DATABASE_OWNER_URL"] = embedded.database_url(embedded.OWNER_ROLE)
+        env["DATABASE_PLATFORM_URL"] = embedded.database_url(embedded.PLATFORM_ROLE)
     if not env.get("REDIS_URL"):
         proc = embedded.redis_start()
         if proc is not None:

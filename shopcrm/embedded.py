@@ -24,7 +24,11 @@ DATA_DIR = BASE_DIR / ".data"
 PG_DATA = DATA_DIR / "postgres"
 REDIS_DIR = DATA_DIR / "redis"
 
-APP_ROLE = "shopcrm"
+# The owner runs migrations and owns the tables (and the database); the app role (web, workers) has DML
+# rights only; the platform role serves the logged cross-shop jobs. See deploy/roles.sql.
+OWNER_ROLE = "shopcrm"
+APP_ROLE = "shopcrm_app"
+PLATFORM_ROLE = "shopcrm_platform"
 APP_DATABASE = "shopcrm"
 # Unix socket paths are limited to ~107 bytes; a deep checkout falls back to a short per-checkout dir.
 _SOCKET_LIMIT = 100
@@ -44,8 +48,8 @@ PG_SOCKET_DIR = _socket_dir(DATA_DIR / "pg-socket", "pg")
 REDIS_SOCKET = _socket_dir(REDIS_DIR, "redis") / "redis.sock"
 
 
-def database_url() -> str:
-    return f"postgres://{APP_ROLE}@/{APP_DATABASE}?host={PG_SOCKET_DIR}"
+def database_url(role: str = APP_ROLE) -> str:
+    return f"postgres://{role}@/{APP_DATABASE}?host={PG_SOCKET_DIR}"
 
 
 def redis_url() -> str:
@@ -141,7 +145,6 @@ def postgres_start() -> bool:
         user=user,
         stdout=subprocess.DEVNULL,
     )
-    _ensure_app_role()
     return True
 
 
@@ -165,13 +168,19 @@ def psql_superuser(sql: str, database: str = "postgres") -> str:
     return out.stdout.strip()
 
 
-def _ensure_app_role() -> None:
-    """The app must not connect as a superuser: row-level security does not apply to one."""
-    exists = psql_superuser(f"select 1 from pg_roles where rolname = '{APP_ROLE}'")  # noqa: S608 (constant)
-    if not exists:
-        psql_superuser(f"create role {APP_ROLE} login createdb nosuperuser nobypassrls")
-    if not psql_superuser(f"select 1 from pg_database where datname = '{APP_DATABASE}'"):  # noqa: S608
-        psql_superuser(f"create database {APP_DATABASE} owner {APP_ROLE}")
+ROLES_SQL = BASE_DIR / "deploy" / "roles.sql"
+
+
+def ensure_roles() -> None:
+    """The three roles and the database (idempotent). None of them is a superuser or may bypass RLS."""
+    subprocess.run(
+        [_pg_bin("psql"), "-h", str(PG_SOCKET_DIR), "-p", "5432", "-U", "postgres", "-d", "postgres"]
+        + ["-q", "-v", "ON_ERROR_STOP=1", "-v", f"owner={OWNER_ROLE}", "-v", f"app={APP_ROLE}"]
+        + ["-v", f"platform={PLATFORM_ROLE}", "-v", f"database={APP_DATABASE}", "-f", str(ROLES_SQL)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 # --- Redis ----------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 
 from shopcrm import selectors
-from shopcrm.tenancy import SHOP_SETTING, request_settings, shop_context
+from shopcrm.tenancy import request_scope, shop_context, user_scope
 
 SESSION_SHOP_KEY = "shop_id"
 
@@ -10,8 +10,8 @@ SESSION_SHOP_KEY = "shop_id"
 class TenantMiddleware:
     """Resolves `request.shop` from the signed-in user's memberships and runs the request inside it.
 
-    The whole view runs in one transaction whose `app.shop_id` is the shop, so row-level security shows it
-    that shop's rows only. A 5xx response rolls the transaction back.
+    The whole view runs in one transaction that entered the shop, so row-level security shows it that
+    shop's rows only. A 5xx response rolls the transaction back.
     """
 
     def __init__(self, get_response):
@@ -24,14 +24,15 @@ class TenantMiddleware:
         if not request.user.is_authenticated:
             return self.get_response(request)
         chosen = request.session.get(SESSION_SHOP_KEY)
-        with transaction.atomic():
-            # User and (optimistically) the session's shop in one round trip; corrected below if needed.
-            request_settings(request.user, chosen)
+        # User and (optimistically) the session's shop in one round trip; corrected below if needed.
+        with transaction.atomic(), request_scope(request.user, chosen):
             request.memberships = selectors.membership_list(user=request.user)
             membership = _choose(request, request.memberships)
             if membership is None:
                 if chosen:
-                    _clear_shop()
+                    # The session named a shop the user no longer works in: no shop's rows.
+                    with user_scope(request.user):
+                        return self._respond(request, request.user.language or None)
                 return self._respond(request, request.user.language or None)
             request.membership = membership
             request.shop = membership.shop
@@ -50,12 +51,6 @@ class TenantMiddleware:
         if response.status_code >= 500:
             transaction.set_rollback(True)
         return response
-
-
-def _clear_shop() -> None:
-    """The session named a shop the user no longer works in: no shop's rows for this request."""
-    with connection.cursor() as cursor:
-        cursor.execute("select set_config(%s, '', true)", [SHOP_SETTING])
 
 
 def _choose(request, memberships):

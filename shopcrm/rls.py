@@ -1,23 +1,175 @@
 """Row-level security for tenant tables, as migration operations.
 
-Every table with a `shop_id` gets `ENABLE` + `FORCE ROW LEVEL SECURITY` and one policy that admits a
-row only when its shop is the transaction's `app.shop_id` (or inside a logged `cross_shop` block).
-No setting means no rows: the policy fails closed.
+Every table with a `shop_id` gets `ENABLE` + `FORCE ROW LEVEL SECURITY` and a `tenant_isolation` policy that
+admits a row only when its shop is the one the transaction *entered*:
+
+- a transaction enters a shop only through `shopcrm_tenant_enter(shop, user, platform, expires, proof)`, a
+  `SECURITY DEFINER` function owned by the table owner. The proof is an HMAC of (scope, backend pid, expiry)
+  keyed by a secret that the app derives from its `SECRET_KEY` and the function reads from
+  `shopcrm_tenantkey`, a table only the owner can read. Nothing the app role can run in SQL produces one.
+- the function records the scope in two transaction-local settings, `shopcrm.scope` and `shopcrm.seal`; the
+  seal is an HMAC of (scope, backend pid, transaction start). The app role can `SET` either, but cannot make
+  a seal match: a forged scope, a seal copied from another connection or kept from an earlier transaction
+  all fail, and the policy then admits no row.
+- the policies call `shopcrm_tenant_shop()` / `shopcrm_tenant_user()` (STABLE: computed once per scan, so
+  the `(shop_id, …)` indexes still serve), which return the sealed scope or NULL.
+- `platform_access` policies (created after every migrate by `shopcrm.dbroles`, because they name the
+  platform role) admit every row to the platform role's connection, and only inside a sealed platform scope
+  (`shopcrm.tenancy.cross_shop`, which logs its reason).
+
+`enable_rls_v1` is the first form (a plain `app.shop_id` setting), kept because the early migrations created
+it; `shopcrm.0005` replaces every such policy.
 """
 
 from django.db import migrations
 
-SHOP_MATCH = "shop_id = nullif(current_setting('app.shop_id', true), '')::bigint"
-CROSS = "current_setting('app.cross_shop', true) = 'on'"
 POLICY = "tenant_isolation"
+PLATFORM_POLICY = "platform_access"
+
+TENANT_SHOP = "shop_id = shopcrm_tenant_shop()"
+TENANT_USER = "user_id = shopcrm_tenant_user()"
+
+
+def _hmac(message: str, key: str = "k") -> str:
+    # HMAC-SHA256 from the built-in sha256() (no pgcrypto needed): the key table holds the key already
+    # XORed with the inner and outer pads.
+    return (
+        f"encode(sha256({key}.outer_pad || sha256({key}.inner_pad || convert_to({message}, 'UTF8'))), 'hex')"
+    )
+
+
+def _seal_check(alias: str = "s") -> str:
+    # The seal the enter function wrote for this scope, this backend and this transaction's start.
+    return f"{alias}.seal = " + _hmac(
+        f"'seal:' || {alias}.scope || ':' || pg_backend_pid() || ':' || "
+        "(extract(epoch from now()) * 1000000)::bigint"
+    )
+
+
+_SCOPE = (
+    "(select current_setting('shopcrm.scope', true) as scope, "
+    "current_setting('shopcrm.seal', true) as seal) s, shopcrm_tenantkey k"
+)
+
+_ENTER_PROOF = _hmac("'enter:' || v_scope || ':' || pg_backend_pid() || ':' || p_expires")
+_NEW_SEAL = _hmac(
+    "'seal:' || v_scope || ':' || pg_backend_pid() || ':' || (extract(epoch from now()) * 1000000)::bigint"
+)
+
+# Constant SQL (the f-string only assembles the expressions above).
+FUNCTIONS = f"""
+create table if not exists shopcrm_tenantkey (
+    id smallint primary key default 1 check (id = 1),
+    inner_pad bytea not null,
+    outer_pad bytea not null,
+    platform_role text not null
+);
+revoke all on table shopcrm_tenantkey from public;
+
+create or replace function shopcrm_tenant_enter(
+    p_shop bigint, p_user bigint, p_platform boolean, p_expires bigint, p_proof text
+) returns void
+language plpgsql volatile security definer set search_path = pg_catalog, public
+as $$
+declare
+    k shopcrm_tenantkey;
+    v_scope text := coalesce(p_shop::text, '') || ':' || coalesce(p_user::text, '') || ':'
+        || case when p_platform then 'platform' else '' end;
+    v_now double precision := extract(epoch from clock_timestamp());
+begin
+    select * into k from shopcrm_tenantkey where id = 1;
+    if not found then
+        raise exception 'shopcrm: no tenant key (run migrate as the owner)' using errcode = '42501';
+    end if;
+    if p_proof is null or p_expires is null or p_expires < v_now or p_expires > v_now + 900
+       or p_proof <> {_ENTER_PROOF} then
+        raise exception 'shopcrm: refused to enter a tenant scope without a valid proof'
+            using errcode = '42501';
+    end if;
+    perform set_config('shopcrm.scope', v_scope, true);
+    perform set_config('shopcrm.seal', {_NEW_SEAL}, true);
+end
+$$;
+
+create or replace function shopcrm_tenant_shop() returns bigint
+language sql stable security definer set search_path = pg_catalog, public
+as $$
+    select nullif(split_part(s.scope, ':', 1), '')::bigint from {_SCOPE}
+     where k.id = 1 and {_seal_check()}
+$$;
+
+create or replace function shopcrm_tenant_user() returns bigint
+language sql stable security definer set search_path = pg_catalog, public
+as $$
+    select nullif(split_part(s.scope, ':', 2), '')::bigint from {_SCOPE}
+     where k.id = 1 and {_seal_check()}
+$$;
+
+-- session_user, not current_user: inside a SECURITY DEFINER function current_user is the owner.
+create or replace function shopcrm_platform_access() returns boolean
+language sql stable security definer set search_path = pg_catalog, public
+as $$
+    select coalesce((select split_part(s.scope, ':', 3) = 'platform' and session_user::text = k.platform_role
+                       from {_SCOPE} where k.id = 1 and {_seal_check()}), false)
+$$;
+"""  # noqa: S608
+
+DROP_FUNCTIONS = """
+drop function if exists shopcrm_platform_access();
+drop function if exists shopcrm_tenant_user();
+drop function if exists shopcrm_tenant_shop();
+drop function if exists shopcrm_tenant_enter(bigint, bigint, boolean, bigint, text);
+drop table if exists shopcrm_tenantkey;
+"""
+
+
+def tenant_functions() -> migrations.RunSQL:
+    """The key table and the functions the policies call (shopcrm.0005)."""
+    return migrations.RunSQL(sql=FUNCTIONS, reverse_sql=DROP_FUNCTIONS)
+
+
+def _tenant_policy_sql(table: str, extra_using: str) -> str:
+    using = f"({TENANT_SHOP})" + (f" or ({extra_using})" if extra_using else "")
+    return f"create policy {POLICY} on {table} using ({using}) with check ({TENANT_SHOP})"
 
 
 def enable_rls(table: str, *, extra_using: str = "") -> migrations.RunSQL:
-    """`extra_using` widens what may be read (never what may be written)."""
-    using = f"({SHOP_MATCH}) or ({CROSS})"
+    """ENABLE + FORCE row-level security on a new tenant table, with its tenant policy.
+    `extra_using` widens what may be read (never what may be written)."""
+    return migrations.RunSQL(
+        sql=[
+            f"alter table {table} enable row level security",
+            f"alter table {table} force row level security",
+            _tenant_policy_sql(table, extra_using),
+        ],
+        reverse_sql=[
+            f"drop policy if exists {POLICY} on {table}",
+            f"alter table {table} no force row level security",
+            f"alter table {table} disable row level security",
+        ],
+    )
+
+
+def tenant_policy_replace(table: str, *, extra_using: str = "") -> migrations.RunSQL:
+    """Swap a table's first-form policy (`enable_rls_v1`) for the sealed one."""
+    return migrations.RunSQL(
+        sql=[f"drop policy if exists {POLICY} on {table}", _tenant_policy_sql(table, extra_using)],
+        reverse_sql=migrations.RunSQL.noop,
+    )
+
+
+# --- the first form, as the early migrations created it ------------------------------------------------
+
+_V1_SHOP = "shop_id = nullif(current_setting('app.shop_id', true), '')::bigint"
+_V1_CROSS = "current_setting('app.cross_shop', true) = 'on'"
+
+
+def enable_rls_v1(table: str, *, extra_using: str = "") -> migrations.RunSQL:
+    """Historical: what migrations before shopcrm.0005 created. Do not use for new tables."""
+    using = f"({_V1_SHOP}) or ({_V1_CROSS})"
     if extra_using:
         using = f"{using} or ({extra_using})"
-    check = f"({SHOP_MATCH}) or ({CROSS})"
+    check = f"({_V1_SHOP}) or ({_V1_CROSS})"
     return migrations.RunSQL(
         sql=[
             f"alter table {table} enable row level security",

@@ -2,7 +2,7 @@ from shopcrm.models import StaffMembership
 
 
 def membership_list(*, user) -> list[StaffMembership]:
-    """The user's active memberships in every shop (readable once `tenancy.request_settings` named the
+    """The user's active memberships in every shop (readable once `tenancy.request_scope` named the
     user), by shop name."""
     return list(
         StaffMembership.objects.filter(user=user, is_active=True)

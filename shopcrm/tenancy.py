@@ -1,111 +1,208 @@
-"""The one way code reaches tenant rows: inside a transaction that names its shop.
+"""The one way code reaches tenant rows: inside a transaction that entered its shop.
 
-PostgreSQL row-level security (see `shopcrm.rls`) shows a session only the rows whose `shop_id` equals the
-transaction-local setting `app.shop_id`; with no setting it shows nothing. Requests get the setting from
-`TenantMiddleware`; tasks, commands and streaming responses use `shop_context` themselves. Work that must
-span shops (a platform sweeper, a provider webhook that only knows a message id) uses `cross_shop`, which
-is logged with its reason every time.
+PostgreSQL row-level security (see `shopcrm.rls`) shows a transaction only the rows of the shop it entered
+through `shopcrm_tenant_enter`, which wants a proof made with a key the app derives from `SECRET_KEY`. Nothing
+that runs as SQL can make one, so neither a forgotten filter nor an injected statement reaches another shop.
+Requests enter from `TenantMiddleware` (`request_scope`); tasks, commands and streaming responses use
+`shop_context` themselves. Work that must span shops (the outbox sweeper, a provider webhook that only knows a
+message id, file purges, the benchmark loader) uses `cross_shop(reason)`, which runs on the separate
+`platform` connection (its own role and policy) and logs the reason every time.
+
+Which shop a transaction is in is kept here, per connection, as a stack that the context managers push and
+pop; it is never read back from the database, where a statement could have changed it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger("shopcrm.tenancy")
 
-SHOP_SETTING = "app.shop_id"
-USER_SETTING = "app.user_id"
-CROSS_SETTING = "app.cross_shop"
+PLATFORM_ALIAS = "platform"
+# A proof is accepted for this long after it is made (it also names the backend it was made for).
+PROOF_SECONDS = 300
+
+# Set inside `cross_shop`: the ORM's queries go to the platform connection (see shopcrm.dbrouter).
+platform_mode: ContextVar[bool] = ContextVar("shopcrm_platform_mode", default=False)
 
 
-def _get(name: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("select coalesce(current_setting(%s, true), '')", [name])
-        return cursor.fetchone()[0]
+@cache
+def _key(secret_key: str) -> bytes:
+    return salted_hmac("shopcrm.tenancy", "tenant-key", secret=secret_key, algorithm="sha256").digest()
 
 
-def _set(name: str, value: str) -> None:
-    # set_config(..., is_local => true) is SET LOCAL with a bind parameter: gone at commit or rollback.
-    with connection.cursor() as cursor:
-        cursor.execute("select set_config(%s, %s, true)", [name, value])
+def tenant_key() -> bytes:
+    """The key of the proofs (HMAC-SHA256)."""
+    return _key(settings.SECRET_KEY)
 
 
-def _swap(name: str, value: str) -> str:
-    """Set `name` for the rest of the transaction and return its previous value, in one round trip."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "select coalesce(current_setting(%s, true), ''), set_config(%s, %s, true)", [name, name, value]
-        )
-        return cursor.fetchone()[0]
+def tenant_key_pads() -> tuple[bytes, bytes]:
+    """The key XORed with HMAC's inner and outer pads, as `shopcrm.dbroles` stores it for the database's
+    functions, which compute HMAC with the built-in sha256()."""
+    block = tenant_key().ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def _scope(shop_id: int | None, user_id: int | None, platform: bool) -> str:
+    return f"{'' if shop_id is None else shop_id}:{'' if user_id is None else user_id}:" + (
+        "platform" if platform else ""
+    )
+
+
+def _proof(scope: str, pid: int, expires: int) -> str:
+    message = f"enter:{scope}:{pid}:{expires}".encode()
+    return hmac.new(tenant_key(), message, hashlib.sha256).hexdigest()
+
+
+def _enter_args(conn, shop_id: int | None, user_id: int | None, platform: bool = False) -> list:
+    conn.ensure_connection()
+    pid = conn.connection.info.backend_pid
+    expires = int(time.time()) + PROOF_SECONDS
+    return [shop_id, user_id, platform, expires, _proof(_scope(shop_id, user_id, platform), pid, expires)]
+
+
+ENTER_SQL = "select shopcrm_tenant_enter(%s, %s, %s, %s, %s)"
+
+
+def _enter(conn, scope: tuple | None) -> None:
+    with conn.cursor() as cursor:
+        if scope is None:
+            cursor.execute(
+                "select set_config('shopcrm.scope', '', true), set_config('shopcrm.seal', '', true)"
+            )
+        else:
+            cursor.execute(ENTER_SQL, _enter_args(conn, *scope))
+
+
+def _stack(conn) -> list:
+    stack = getattr(conn, "_shopcrm_scopes", None)
+    if stack is None:
+        stack = conn._shopcrm_scopes = []
+    return stack
 
 
 @contextmanager
-def _setting(name: str, value: str, until_commit: bool = False) -> Iterator[None]:
+def _scoped(conn, scope: tuple, until_commit: bool) -> Iterator[None]:
+    stack = _stack(conn)
     if until_commit:
         # The caller owns a transaction that ends with this block (a request): no savepoint, no restore.
-        if not connection.in_atomic_block:
+        if not conn.in_atomic_block:
             raise RuntimeError("until_commit needs an open transaction")
-        _set(name, value)
-        yield
-        return
-    if not connection.in_atomic_block:
-        # The block is the whole transaction: the setting ends with it, nothing to restore.
-        with transaction.atomic():
-            _set(name, value)
+        _enter(conn, scope)
+        stack.append(scope)
+        try:
             yield
+        finally:
+            stack.pop()
         return
-    with transaction.atomic():
-        previous = _swap(name, value)
-        yield
+    if not conn.in_atomic_block:
+        # The block is the whole transaction: the scope ends with it, nothing to restore.
+        with transaction.atomic(using=conn.alias):
+            _enter(conn, scope)
+            stack.append(scope)
+            try:
+                yield
+            finally:
+                stack.pop()
+        return
+    previous = stack[-1] if stack else None
+    if previous == scope:
+        # Already there (a service called from a request in its shop): no savepoint, no round trip.
+        stack.append(scope)
+        try:
+            yield
+        finally:
+            stack.pop()
+        return
+    with transaction.atomic(using=conn.alias):
+        _enter(conn, scope)
+        stack.append(scope)
+        try:
+            yield
+        finally:
+            stack.pop()
         # On an exception, or a block marked for rollback, the savepoint (or the transaction) rolls back
-        # and the setting with it.
-        if not transaction.get_rollback():
-            _set(name, previous)
+        # and the scope with it.
+        if not transaction.get_rollback(using=conn.alias):
+            _enter(conn, previous)
 
 
-def shop_context(shop, *, until_commit: bool = False) -> contextmanager:
+@contextmanager
+def shop_context(shop, *, until_commit: bool = False) -> Iterator[None]:
     """Open (or join) a transaction in which only `shop`'s rows exist. Accepts a Shop or its id.
 
-    Nests: leaving an inner context restores the outer shop for the rest of the transaction.
+    Nests: leaving an inner context restores the outer shop for the rest of the transaction. Inside a
+    `cross_shop` block it still means this one shop, on the app's own connection.
     `until_commit=True` is for a caller whose own transaction ends with the block (the request middleware):
     it skips the savepoint and the restore, which would only cost round trips.
     """
     shop_id = getattr(shop, "pk", shop)
     if shop_id is None:
         raise ValueError("shop_context needs a saved shop")
-    return _setting(SHOP_SETTING, str(int(shop_id)), until_commit)
+    conn = connections[DEFAULT_DB_ALIAS]
+    token = platform_mode.set(False)
+    try:
+        with _scoped(conn, (int(shop_id), _current_user(conn), False), until_commit):
+            yield
+    finally:
+        platform_mode.reset(token)
+
+
+def _current_user(conn) -> int | None:
+    stack = _stack(conn)
+    return stack[-1][1] if stack else None
 
 
 @contextmanager
-def cross_shop(reason: str) -> Iterator[None]:
-    """Escape hatch for genuinely cross-shop work. Always give a reason: it is logged."""
-    if not reason:
-        raise ValueError("cross_shop needs a reason")
-    logger.warning("cross-shop access: %s", reason)
-    with _setting(CROSS_SETTING, "on"):
+def request_scope(user, shop_id: int | None) -> Iterator[None]:
+    """For the request middleware, inside its transaction: the signed-in user and the shop the session chose,
+    in one round trip. The user alone lets the user read their own memberships in every shop; the middleware
+    corrects the shop with `shop_context(until_commit=True)` or `user_scope` when the user does not work
+    there."""
+    with _scoped(connection, (int(shop_id) if shop_id else None, int(user.pk), False), until_commit=True):
         yield
 
 
-def request_settings(user, shop_id: int | None) -> None:
-    """For the request middleware, inside its transaction: the signed-in user and the shop the session
-    chose, in one round trip (both transaction-local, gone at commit). The middleware corrects the shop
-    with `shop_context` when the user turns out not to work there."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("request_settings needs an open transaction")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "select set_config(%s, %s, true), set_config(%s, %s, true)",
-            [USER_SETTING, str(int(user.pk)), SHOP_SETTING, str(int(shop_id)) if shop_id else ""],
-        )
+@contextmanager
+def user_scope(user) -> Iterator[None]:
+    """No shop, only the user's own memberships (the session named a shop the user no longer works in)."""
+    with _scoped(connection, (None, int(user.pk), False), until_commit=True):
+        yield
+
+
+@contextmanager
+def cross_shop(reason: str) -> Iterator:
+    """Genuinely cross-shop work, on the platform connection: every shop's rows, and a log line with the
+    reason. Yields that connection for raw SQL; ORM queries inside the block are routed to it. Its
+    transaction is its own: writes in the block commit when the block ends, separately from the caller's."""
+    if not reason:
+        raise ValueError("cross_shop needs a reason")
+    logger.warning("cross-shop access: %s", reason)
+    conn = connections[PLATFORM_ALIAS]
+    token = platform_mode.set(True)
+    try:
+        with _scoped(conn, (None, None, True), until_commit=False):
+            yield conn
+    finally:
+        platform_mode.reset(token)
 
 
 def current_shop_id() -> int | None:
-    value = _get(SHOP_SETTING)
-    return int(value) if value else None
+    """The shop the database holds this transaction to (None outside one): asked of the database."""
+    with connection.cursor() as cursor:
+        cursor.execute("select shopcrm_tenant_shop()")
+        return cursor.fetchone()[0]
 
 
 def stream_in_shop(shop, chunks: Iterable) -> Iterator:

@@ -12,6 +12,42 @@ from shopcrm.tenancy import shop_context
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery"
+CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+
+
+def _connect_as(alias, source) -> None:
+    from django.db import connections
+
+    connections[alias].close()
+    connections[alias].settings_dict.update({k: source[k] for k in CREDENTIALS})
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker):
+    """The test database is created and migrated by the owner role, as in production; the tests then run as
+    the app role (`default`) and the platform role, which may not alter, drop or truncate anything."""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    app = {k: connections["default"].settings_dict[k] for k in CREDENTIALS}
+    owner = {k: connections["owner"].settings_dict[k] for k in CREDENTIALS}
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        _connect_as("default", owner)
+        # All three aliases share one test database (same name, host and port: one signature).
+        db_cfg = setup_databases(
+            verbosity=verbosity,
+            interactive=False,
+            aliases={"default", "owner", "platform"},
+            serialized_aliases=set(),
+        )
+        _connect_as("default", app)
+    yield
+    with django_db_blocker.unblock():
+        for alias in ("platform", "owner"):
+            connections[alias].close()
+        _connect_as("default", owner)
+        teardown_databases(db_cfg, verbosity=verbosity)
 
 
 def make_shop(**overrides):
@@ -139,11 +175,16 @@ def start_worker(tmp_path):
     procs = []
 
     def _start(**overrides):
-        parts = urlsplit(os.environ.get("DATABASE_URL") or embedded.database_url())
+        def test_database(variable, role):
+            parts = urlsplit(os.environ.get(variable) or embedded.database_url(role))
+            return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "shopcrm.settings.test",
-            "DATABASE_URL": urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"])),
+            "DATABASE_URL": test_database("DATABASE_URL", embedded.APP_ROLE),
+            "DATABASE_OWNER_URL": test_database("DATABASE_OWNER_URL", embedded.OWNER_ROLE),
+            "DATABASE_PLATFORM_URL": test_database("DATABASE_PLATFORM_URL", embedded.PLATFORM_ROLE),
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(tmp_path / "mail"),
             "SMS_BACKEND": "messaging.sms.backends.file.SmsBackend",
@@ -167,3 +208,17 @@ def start_worker(tmp_path):
     for proc in procs:
         proc.terminate()
         proc.wait(30)
+
+
+def pytest_collection_modifyitems(items):
+    """A transactional test is emptied afterwards by `flush`, which runs as the owner (the app role may not
+    TRUNCATE): let such tests reach the owner's connection too."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        databases = marker.kwargs.get("databases") or ["default"]
+        if databases != "__all__" and "owner" not in databases:
+            item.add_marker(
+                pytest.mark.django_db(**{**marker.kwargs, "databases": [*databases, "owner"]}), append=False
+            )

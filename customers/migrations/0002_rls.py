@@ -1,15 +1,15 @@
 from django.db import migrations
 
-from shopcrm.rls import enable_rls
+from shopcrm.rls import enable_rls_v1
 
 
 class Migration(migrations.Migration):
     dependencies = [("customers", "0001_initial")]
 
     operations = [
-        enable_rls("customers_customer"),
-        enable_rls("customers_tag"),
-        enable_rls("customers_customertag"),
-        enable_rls("customers_pet"),
-        enable_rls("customers_customerchange"),
+        enable_rls_v1("customers_customer"),
+        enable_rls_v1("customers_tag"),
+        enable_rls_v1("customers_customertag"),
+        enable_rls_v1("customers_pet"),
+        enable_rls_v1("customers_customerchange"),
     ]

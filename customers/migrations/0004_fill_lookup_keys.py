@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from shopcrm.rls import enable_rls
+from shopcrm.rls import enable_rls_v1
 
 FILL = """
 select set_config('app.cross_shop', 'on', true);
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
     dependencies = [("customers", "0003_lookup_keys")]
 
     operations = [
-        enable_rls("customers_namekey"),
+        enable_rls_v1("customers_namekey"),
         # Existing rows get their lookup keys; this runs across shops, once, inside the migration.
         migrations.RunSQL(FILL, reverse_sql=migrations.RunSQL.noop),
     ]

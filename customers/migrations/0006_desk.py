@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from shopcrm.rls import enable_rls
+from shopcrm.rls import enable_rls_v1
 
 
 class Migration(migrations.Migration):
@@ -116,7 +116,7 @@ class Migration(migrations.Migration):
             name='undone_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
-        enable_rls("customers_export"),
-        enable_rls("customers_import"),
-        enable_rls("customers_merge"),
+        enable_rls_v1("customers_export"),
+        enable_rls_v1("customers_import"),
+        enable_rls_v1("customers_merge"),
     ]

@@ -8,17 +8,18 @@ def fill_phone_national(apps, schema_editor):
     import phonenumbers
 
     Customer = apps.get_model("customers", "Customer")
+    alias = schema_editor.connection.alias
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("select set_config('app.cross_shop', 'on', true)")
     batch = []
-    for pk, phone in Customer.objects.exclude(phone="").values_list("pk", "phone").iterator(2000):
+    for pk, phone in Customer.objects.using(alias).exclude(phone="").values_list("pk", "phone").iterator(2000):
         number = phonenumbers.parse(str(phone), None)
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         batch.append(Customer(pk=pk, phone_national=national))
         if len(batch) >= 2000:
-            Customer.objects.bulk_update(batch, ["phone_national"])
+            Customer.objects.using(alias).bulk_update(batch, ["phone_national"])
             batch = []
-    Customer.objects.bulk_update(batch, ["phone_national"])
+    Customer.objects.using(alias).bulk_update(batch, ["phone_national"])
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("select set_config('app.cross_shop', '', true)")
 

@@ -1,7 +1,7 @@
 from django.contrib.postgres.operations import CreateExtension
 from django.db import migrations
 
-from shopcrm.rls import enable_rls
+from shopcrm.rls import enable_rls_v1
 
 
 class Migration(migrations.Migration):
@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         CreateExtension("unaccent"),
         CreateExtension("citext"),
         # A signed-in user may read their own memberships in every shop, to choose one.
-        enable_rls(
+        enable_rls_v1(
             "shopcrm_staffmembership",
             extra_using="user_id = nullif(current_setting('app.user_id', true), '')::bigint",
         ),

@@ -75,15 +75,38 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=embedded.database_url())}
-DATABASES["default"].update(
-    {
-        "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
-        "CONN_HEALTH_CHECKS": True,
-        # The tenant middleware opens the request's transaction itself (it must set app.shop_id first).
-        "ATOMIC_REQUESTS": False,
-    }
-)
+# Three roles on one database (README, "Database roles"): the app connects as a role with DML rights only,
+# `manage.py migrate` runs as the owner of the tables, and the few logged cross-shop jobs use the platform
+# role. Without DATABASE_OWNER_URL / DATABASE_PLATFORM_URL every alias falls back to DATABASE_URL, which
+# leaves the boundary to the app's own care: `manage.py check` says so, `check --deploy` refuses it.
+_app_url = env("DATABASE_URL", default=None)
+_urls = {
+    "default": _app_url or embedded.database_url(embedded.APP_ROLE),
+    "owner": env("DATABASE_OWNER_URL", default=None)
+    or _app_url
+    or embedded.database_url(embedded.OWNER_ROLE),
+    "platform": env("DATABASE_PLATFORM_URL", default=None)
+    or _app_url
+    or embedded.database_url(embedded.PLATFORM_ROLE),
+}
+DATABASES = {}
+for _alias, _url in _urls.items():
+    DATABASES[_alias] = env.db_url_config(_url)
+    DATABASES[_alias].update(
+        {
+            "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60) if _alias != "owner" else 0,
+            "CONN_HEALTH_CHECKS": True,
+            # The tenant middleware opens the request's transaction itself (it must enter the shop first).
+            "ATOMIC_REQUESTS": False,
+        }
+    )
+# The role names, fixed here: the grants and the platform policy name them (shopcrm.dbroles).
+DATABASE_ROLES = {
+    "app": DATABASES["default"]["USER"],
+    "owner": DATABASES["owner"]["USER"],
+    "platform": DATABASES["platform"]["USER"],
+}
+DATABASE_ROUTERS = ["shopcrm.dbrouter.TenancyRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default=embedded.redis_url())

@@ -191,6 +191,7 @@ def test_csv_export_streams_without_loading_every_row(shop_us):
     assert len(blocks) >= 2  # header first, then PostgreSQL's blocks
 
 
+@pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 def test_export_files_older_than_a_day_are_purged_but_their_audit_stays(shop_us):
     import datetime
 

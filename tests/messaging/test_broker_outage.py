@@ -15,7 +15,7 @@ from shopcrm.celery import app
 from shopcrm.tenancy import shop_context
 from tests.conftest import mails_written
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 
 
 class PrivateRedis:

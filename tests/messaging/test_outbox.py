@@ -150,6 +150,7 @@ def test_a_suppressed_address_makes_no_provider_call(shop_fr, published):
     assert mail.outbox == []
 
 
+@pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 def test_the_sweeper_republishes_stale_queued_messages_across_shops(shop_fr, shop_us, published):
     from datetime import timedelta
 

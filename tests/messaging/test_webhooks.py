@@ -9,7 +9,8 @@ from messaging import outbox
 from messaging.models import ConsentEvent, OutboundMessage, Suppression
 from shopcrm.tenancy import shop_context
 
-pytestmark = pytest.mark.django_db
+# Webhooks find their shop on the platform connection, which sees only committed rows.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 TOKEN = "twilio-test-auth-token"
 
 

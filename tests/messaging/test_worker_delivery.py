@@ -11,7 +11,7 @@ from messaging.models import OutboundMessage
 from shopcrm.tenancy import shop_context
 from tests.conftest import mails_written, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@ from shopcrm import embedded
 
 
 def test_embedded_urls_point_inside_the_checkout():
-    assert embedded.database_url().startswith("postgres://shopcrm@/shopcrm?host=/")
+    assert embedded.database_url().startswith("postgres://shopcrm_app@/shopcrm?host=/")
+    assert embedded.database_url(embedded.OWNER_ROLE).startswith("postgres://shopcrm@/shopcrm?host=/")
     assert embedded.redis_url().startswith("unix:///")
 
 

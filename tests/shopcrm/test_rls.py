@@ -1,6 +1,7 @@
 import pytest
 from django.apps import apps
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.utils import ProgrammingError
 
 from shopcrm.models import Shop, StaffMembership
@@ -76,11 +77,27 @@ def test_nested_shop_contexts_restore_the_outer_shop(shop_fr, shop_us):
     assert current_shop_id() is None
 
 
-def test_cross_shop_sees_every_shop_and_is_logged(shop_fr, shop_us, cashier_fr, cashier_us, caplog):
-    with cross_shop("test: counting staff everywhere"):
+@pytest.mark.django_db(transaction=True, databases=["default", "platform"])
+def test_cross_shop_sees_every_shop_on_the_platform_connection_and_is_logged(
+    shop_fr, shop_us, cashier_fr, cashier_us, caplog
+):
+    with cross_shop("test: counting staff everywhere") as platform:
+        assert StaffMembership.objects.count() == 2
+        with platform.cursor() as cursor:
+            cursor.execute("select current_user")
+            assert cursor.fetchone()[0] == settings.DATABASE_ROLES["platform"]
+        with shop_context(shop_fr):  # one shop again, on the app's own connection
+            assert StaffMembership.objects.count() == 1
         assert StaffMembership.objects.count() == 2
     assert "counting staff everywhere" in caplog.text
     assert StaffMembership.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "platform"])
+def test_the_platform_role_sees_no_rows_outside_a_cross_shop_block(shop_fr, cashier_fr):
+    with transaction.atomic(using="platform"), connections["platform"].cursor() as cursor:
+        cursor.execute("select count(*) from shopcrm_staffmembership")
+        assert cursor.fetchone()[0] == 0
 
 
 def test_cross_shop_requires_a_reason():
