@@ -61,6 +61,9 @@ class ConsentEvent(models.Model):
         return f"{self.channel} {self.action} ({self.source})"
 
 
+INVITATION_LINK = "[[invitation-link]]"
+
+
 class OutboundMessage(models.Model):
     """One email or SMS to one customer: written in the transaction that caused it, sent by a worker."""
 
@@ -99,6 +102,11 @@ class OutboundMessage(models.Model):
     provider_message_id = models.CharField(max_length=120, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # A staff invitation's body holds INVITATION_LINK where the link goes: the worker puts it in when it
+    # sends (the link may let someone choose a password; it is never stored here).
+    staff_membership = models.ForeignKey(
+        "shopcrm.StaffMembership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

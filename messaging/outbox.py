@@ -16,9 +16,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
-from messaging.models import OutboundMessage, Suppression
+from messaging.models import INVITATION_LINK, OutboundMessage, Suppression
 from messaging.sms import SmsError, SmsMessage, send_sms
 from shopcrm.tenancy import cross_shop, shop_context
 
@@ -90,9 +91,10 @@ def message_send(*, message_id: int, shop_id: int) -> str:
         message.status = OutboundMessage.Status.SENDING
         message.attempts += 1
         message.save(update_fields=["status", "attempts", "updated_at"])
+        text = text_to_send(message)
     # Outside the transaction and the lock: the provider may take seconds.
     try:
-        provider_id = _deliver(message)
+        provider_id = _deliver(message, text)
     except TransientSendError as exc:
         return _after_failure(message, str(exc), transient=True)
     except Exception as exc:
@@ -127,11 +129,23 @@ def _after_failure(message: OutboundMessage, error: str, *, transient: bool) -> 
     return status
 
 
-def _deliver(message: OutboundMessage) -> str:
+def text_to_send(message: OutboundMessage) -> str:
+    """The text as it goes out: a staff invitation gets its link now (it is never stored), in the message's
+    shop. Called inside that shop's transaction."""
+    if INVITATION_LINK not in message.body_text:
+        return message.body_text
+    from shopcrm.invitations import invitation_url
+
+    membership = message.staff_membership
+    url = invitation_url(membership) if membership else settings.SITE_URL + reverse("login")
+    return message.body_text.replace(INVITATION_LINK, url)
+
+
+def _deliver(message: OutboundMessage, text: str) -> str:
     if message.channel == OutboundMessage.Channel.EMAIL:
         email = EmailMultiAlternatives(
             subject=message.subject,
-            body=message.body_text,
+            body=text,
             from_email=message.sender or None,
             to=[message.recipient],
             headers=message.headers,
@@ -150,7 +164,7 @@ def _deliver(message: OutboundMessage) -> str:
         anymail_status = getattr(email, "anymail_status", None)
         return getattr(anymail_status, "message_id", None) or f"mail-{message.pk}"
     try:
-        result = send_sms(SmsMessage(to=message.recipient, body=message.body_text, sender=message.sender))
+        result = send_sms(SmsMessage(to=message.recipient, body=text, sender=message.sender))
     except SmsError as exc:
         if exc.transient:
             raise TransientSendError(str(exc)) from exc

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from messaging import tokens
+from messaging.models import INVITATION_LINK
 
 
 @dataclass
@@ -60,18 +61,22 @@ def sms_help(shop) -> Rendered:
     return Rendered(subject="", text=text)
 
 
-def staff_invitation(shop, user, *, invited_by, url: str, new_account: bool) -> Rendered:
-    """The invitation to work in a shop: who invited, the role, and the link to set a password (or, for
-    someone who already has an account, to sign in)."""
-    language = user.language or shop.language
-    with translation.override(language):
+def staff_invitation(shop, membership, *, invited_by) -> Rendered:
+    """The invitation to work in a shop: who invited, the role, and where the link goes (it is put in when
+    the email is sent): to choose a password for an account the invitation created, or to sign in and
+    accept. Nothing of the account is used but its address."""
+    from shopcrm.invitations import wants_password
+
+    with translation.override(membership.user.language or shop.language):
         context = {
             "shop": shop,
-            "user": user,
+            "membership": membership,
+            "email": membership.user.email,
+            "name": membership.invited_name,
             "invited_by": invited_by,
-            "url": url,
-            "new_account": new_account,
-            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            "url": INVITATION_LINK,
+            "new_account": wants_password(membership),
+            "days": settings.INVITATION_LINK_DAYS,
         }
         subject = _("You are invited to %(shop)s on shopcrm") % {"shop": shop.name}
         text = render_to_string("messaging/email/staff_invitation.txt", context)

@@ -360,16 +360,19 @@ def erasure_request_handle(*, shop, request_id: int) -> ErasureRequest:
 
 
 @transaction.atomic
-def staff_invitation_queue(*, shop, user, by, url: str, new_account: bool) -> OutboundMessage:
-    """Queue the invitation email of a new staff member through the outbox (sent by a worker after commit)."""
-    message = _queue_one(
+def staff_invitation_queue(*, shop, membership, by) -> OutboundMessage:
+    """Queue a staff invitation email through the outbox (sent by a worker after commit), in the current
+    transaction, in `shop`. Its link is made when it is sent (see `shopcrm.invitations`)."""
+    message = _outbound(
         shop=shop,
         customer=None,
         channel=Channel.EMAIL,
         kind=OutboundMessage.Kind.STAFF_INVITE,
-        recipient=user.email,
-        rendered=render.staff_invitation(shop, user, invited_by=by, url=url, new_account=new_account),
+        recipient=membership.user.email,
+        rendered=render.staff_invitation(shop, membership, invited_by=by),
         by=by,
     )
+    message.staff_membership = membership
+    message.save(force_insert=True)
     outbox.message_publish_on_commit([(message.pk, message.shop_id)])
     return message

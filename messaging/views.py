@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer, EmailStatus, SmsStatus
-from messaging import services, tokens
+from messaging import outbox, services, tokens
 from messaging.models import ConsentEvent, OutboundMessage
 from shopcrm.decorators import admin_required
 from shopcrm.models import Shop
@@ -214,7 +214,9 @@ def dev_outbox_email(request, pk):
     message = OutboundMessage.objects.filter(shop=request.shop, pk=pk, channel="email").first()
     if message is None:
         raise Http404
-    response = HttpResponse(message.body_html or f"<pre>{urlize(message.body_text, autoescape=True)}</pre>")
+    # Development only (DEBUG): an invitation's link is made here as the worker makes it when sending.
+    text = outbox.text_to_send(message)
+    response = HttpResponse(message.body_html or f"<pre>{urlize(text, autoescape=True)}</pre>")
     # The stored email as the customer sees it: no scripts, links open normally.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:"
     return response

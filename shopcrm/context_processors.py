@@ -8,5 +8,6 @@ def shop(request):
         "membership": membership,
         "is_shop_admin": bool(membership and membership.is_admin),
         "other_shops": len(getattr(request, "memberships", [])) > 1,
+        "open_invitations": len(getattr(request, "invitations", [])),
         "debug_outbox": settings.DEBUG,
     }

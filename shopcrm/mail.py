@@ -13,9 +13,10 @@ from shopcrm.models import User
 
 
 def password_reset_send(*, user_id: int, language: str) -> bool:
-    """Send the reset link if the account can still use one. Returns whether a mail went out."""
+    """Send the reset link to an active account (one an invitation created may not have a password yet).
+    Returns whether a mail went out. The link is made here, in the worker, and never stored."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.has_usable_password():
+    if user is None:
         return False
     with translation.override(user.language or language):
         path = reverse(

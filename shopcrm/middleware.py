@@ -21,12 +21,16 @@ class TenantMiddleware:
         request.shop = None
         request.membership = None
         request.memberships = []
+        request.invitations = []
         if not request.user.is_authenticated:
             return self.get_response(request)
         chosen = request.session.get(SESSION_SHOP_KEY)
         # User and (optimistically) the session's shop in one round trip; corrected below if needed.
         with transaction.atomic(), request_scope(request.user, chosen):
-            request.memberships = selectors.membership_list(user=request.user)
+            memberships = selectors.membership_list(user=request.user)
+            # Open invitations give no access: they wait for the person to accept them.
+            request.memberships = [m for m in memberships if m.accepted_at is not None]
+            request.invitations = [m for m in memberships if m.accepted_at is None]
             membership = _choose(request, request.memberships)
             if membership is None:
                 if chosen:

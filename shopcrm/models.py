@@ -163,13 +163,25 @@ class Role(models.TextChoices):
 
 
 class StaffMembership(models.Model):
-    """Who works in which shop, and as what. Deactivating it ends that person's access to the shop."""
+    """Who works in which shop, and as what. Deactivating it ends that person's access to the shop.
+
+    An invitation is a membership not accepted yet: it gives no access until the person accepts it (signed
+    in, or by choosing the password of the account the invitation created). Until then the shop sees the
+    email it typed and the name it gave, nothing of the account."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=djtz.now)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("invited by")
+    )
+    invited_name = models.CharField(_("name given by the shop"), max_length=150, blank=True)
+    # The invitation made the account: its link lets the person choose the account's first password.
+    created_account = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("staff membership")
@@ -182,3 +194,11 @@ class StaffMembership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.declined_at is None
+
+    @property
+    def grants_access(self) -> bool:
+        return self.is_active and self.accepted_at is not None

@@ -158,6 +158,19 @@ def tenant_policy_replace(table: str, *, extra_using: str = "") -> migrations.Ru
     )
 
 
+def owner_update(table: str, sql: str) -> migrations.RunSQL:
+    """A data change across every shop, by the owner inside a migration: FORCE is lifted for the statement
+    and put back in the same transaction, so no other session ever sees the table without it."""
+    return migrations.RunSQL(
+        sql=[
+            f"alter table {table} no force row level security",
+            sql,
+            f"alter table {table} force row level security",
+        ],
+        reverse_sql=migrations.RunSQL.noop,
+    )
+
+
 # --- the first form, as the early migrations created it ------------------------------------------------
 
 _V1_SHOP = "shop_id = nullif(current_setting('app.shop_id', true), '')::bigint"

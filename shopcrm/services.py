@@ -2,13 +2,11 @@
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -52,13 +50,13 @@ def shop_create(
 def staff_create(
     *, shop: Shop, email: str, password: str | None, role: str, full_name: str = ""
 ) -> StaffMembership:
-    """Give `email` a role in `shop`, creating the account if it is new.
+    """Give `email` a role in `shop` at once, creating the account if it is new: for the platform's operator
+    (`manage.py create_staff`) and the demo, not for shop admins, who invite (`staff_invite`).
 
     An existing account keeps its other shops; a password, when given, replaces the old one.
     Idempotent: running it again updates the role and reactivates the membership.
     """
-    if role not in Role.values:
-        raise ValidationError({"role": _("Role must be one of: %s.") % ", ".join(Role.values)})
+    _check_role(role)
     email = (email or "").strip()
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -77,9 +75,16 @@ def staff_create(
     user.save()
     with shop_context(shop):
         membership, _created = StaffMembership.objects.update_or_create(
-            shop=shop, user=user, defaults={"role": role, "is_active": True}
+            shop=shop,
+            user=user,
+            defaults={"role": role, "is_active": True, "accepted_at": timezone.now(), "declined_at": None},
         )
     return membership
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Role must be one of: %s.") % ", ".join(Role.values)})
 
 
 def user_language_update(*, user: User, language: str) -> User:
@@ -130,7 +135,7 @@ def _lock_admins(shop: Shop) -> list[StaffMembership]:
     """The shop's active admins, locked: two admins demoting each other at once cannot leave none."""
     return list(
         StaffMembership.objects.select_for_update()
-        .filter(shop=shop, role=Role.ADMIN, is_active=True)
+        .filter(shop=shop, role=Role.ADMIN, is_active=True, accepted_at__isnull=False)
         .order_by("pk")
     )
 
@@ -143,38 +148,111 @@ def _keeps_an_admin(shop: Shop, membership: StaffMembership) -> None:
 
 @transaction.atomic
 def staff_invite(*, shop: Shop, by: User, email: str, role: str, full_name: str = "") -> StaffMembership:
-    """Give `email` a role in `shop` and email them an invitation through the outbox: a link to choose a
-    password for a new account, or to sign in for someone who already has one. Raises ValidationError."""
-    email = (email or "").strip()
-    existing = User.objects.filter(email__iexact=email).first()
-    with shop_context(shop):
-        if existing and StaffMembership.objects.filter(shop=shop, user=existing, is_active=True).exists():
-            raise ValidationError({"email": _("This person already works in this shop.")})
-    new_account = existing is None or not existing.has_usable_password()
-    membership = staff_create(shop=shop, email=email, password=None, role=role, full_name=full_name)
-    user = membership.user
-    if new_account:
-        path = reverse(
-            "password_reset_confirm",
-            args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
-        )
-    else:
-        path = reverse("login")
-    from messaging.services import staff_invitation_queue
+    """Invite `email` to work in `shop` with `role`: a pending membership, and an invitation email queued
+    through the messaging app. Raises ValidationError (per field) and does nothing on a refusal.
 
+    An account that already exists is never changed (its name, password, language and other shops are
+    its owner's): the invitation waits until its owner accepts it after signing in. A new email gets an
+    account with no password; the invitation's link (made when the email is sent) lets its owner choose one.
+    """
+    _check_role(role)
+    email = User.objects.normalize_email((email or "").strip())
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
+    full_name = " ".join((full_name or "").split())
+    user = User.objects.filter(email__iexact=email).first()
+    created_account = user is None
+    if created_account:
+        user = User(email=email, full_name=full_name)
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # invited at the same moment by someone else: that account, untouched
+            user, created_account = User.objects.get(email__iexact=email), False
     with shop_context(shop):
-        staff_invitation_queue(
-            shop=shop, user=user, by=by, url=settings.SITE_URL + path, new_account=new_account
+        membership = StaffMembership.objects.select_for_update().filter(shop=shop, user=user).first()
+        if membership is not None:
+            _refuse_reinvite(membership)
+        else:
+            membership = StaffMembership(shop=shop, user=user)
+        membership.role = role
+        membership.is_active = True
+        membership.accepted_at = membership.declined_at = None
+        membership.invited_by = by
+        membership.invited_name = full_name
+        membership.created_account = created_account
+        membership.created_at = timezone.now()
+        membership.save()
+        import_string(settings.STAFF_INVITATION_SENDER)(shop=shop, membership=membership, by=by)
+    return membership
+
+
+def _refuse_reinvite(membership: StaffMembership) -> None:
+    if membership.is_pending:
+        raise ValidationError({"email": _("This person is already invited and has not answered yet.")})
+    if membership.declined_at is None and membership.is_active:
+        raise ValidationError({"email": _("This person already works in this shop.")})
+    if membership.declined_at is None:
+        raise ValidationError(
+            {"email": _("This person was deactivated in this shop: reactivate them in the staff list.")}
         )
+    # Declined before: a new invitation may be sent.
+
+
+@transaction.atomic
+def staff_invitation_answer(*, user: User, membership_id: int, accept: bool) -> StaffMembership:
+    """The invited person accepts (they then work in the shop) or declines their own pending invitation.
+    Raises StaffMembership.DoesNotExist for an invitation that is not theirs, ValidationError for one that
+    is no longer open."""
+    shop_id = StaffMembership.objects.values_list("shop_id", flat=True).get(pk=membership_id, user=user)
+    with shop_context(shop_id):
+        membership = (
+            StaffMembership.objects.select_for_update()
+            .select_related("shop")
+            .get(pk=membership_id, user=user)
+        )
+        if not membership.is_pending or not membership.is_active:
+            raise ValidationError(_("This invitation is no longer open."))
+        if accept:
+            membership.accepted_at = timezone.now()
+        else:
+            membership.declined_at = timezone.now()
+            membership.is_active = False
+        membership.save(update_fields=["accepted_at", "declined_at", "is_active"])
     return membership
 
 
 @transaction.atomic
+def invitation_account_activate(*, membership: StaffMembership, password: str) -> User:
+    """The owner of an account an invitation created chose its first password through the invitation's
+    link: the password is set and the invitation accepted. The caller checked the link's token."""
+    from shopcrm.invitations import wants_password
+
+    with shop_context(membership.shop_id):
+        membership = StaffMembership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        if not (membership.is_pending and membership.is_active and wants_password(membership)):
+            raise ValidationError(_("This invitation is no longer open."))
+        user = membership.user
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"new_password1": exc.messages}) from exc
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        membership.accepted_at = timezone.now()
+        membership.save(update_fields=["accepted_at"])
+    return user
+
+
+@transaction.atomic
 def staff_role_set(*, shop: Shop, membership: StaffMembership, role: str) -> StaffMembership:
-    if role not in Role.values:
-        raise ValidationError({"role": _("Role must be one of: %s.") % ", ".join(Role.values)})
+    _check_role(role)
     with shop_context(shop):
-        if membership.role == Role.ADMIN and role != Role.ADMIN and membership.is_active:
+        if membership.role == Role.ADMIN and role != Role.ADMIN and membership.grants_access:
             _keeps_an_admin(shop, membership)
         membership.role = role
         membership.save(update_fields=["role"])
@@ -183,19 +261,23 @@ def staff_role_set(*, shop: Shop, membership: StaffMembership, role: str) -> Sta
 
 @transaction.atomic
 def staff_deactivate(*, shop: Shop, membership: StaffMembership) -> StaffMembership:
-    """Cut someone's access to the shop. Their sessions end at once (everywhere: they sign in again to
-    reach any other shop they work in)."""
+    """Cut someone's access to this shop (or withdraw a pending invitation). It ends at once: every request
+    reads the person's memberships afresh, so their open sessions no longer reach this shop; their account
+    and their other shops are not this shop's to touch."""
     with shop_context(shop):
-        if membership.role == Role.ADMIN and membership.is_active:
+        if membership.role == Role.ADMIN and membership.grants_access:
             _keeps_an_admin(shop, membership)
         membership.is_active = False
         membership.save(update_fields=["is_active"])
-    User.objects.filter(pk=membership.user_id).update(session_epoch=F("session_epoch") + 1)
     return membership
 
 
 @transaction.atomic
 def staff_reactivate(*, shop: Shop, membership: StaffMembership) -> StaffMembership:
+    """Give back access to someone who had accepted; a withdrawn or declined invitation is sent anew
+    instead (`staff_invite`)."""
+    if membership.accepted_at is None:
+        raise ValidationError(_("This person never accepted the invitation: invite them again."))
     with shop_context(shop):
         membership.is_active = True
         membership.save(update_fields=["is_active"])

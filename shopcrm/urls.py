@@ -37,6 +37,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include(accounts)),
     path("shops/", views.shop_picker, name="shop_picker"),
+    path("invitations/", views.invitation_list, name="invitations"),
+    path("invitations/<int:pk>/", views.invitation_answer, name="invitation_answer"),
+    path(
+        "accounts/invitation/<int:shop_id>/<int:pk>/<str:token>/",
+        views.invitation_account,
+        name="invitation_account",
+    ),
     path("shops/<slug:slug>/switch/", views.shop_switch, name="shop_switch"),
     path("language/", views.language_switch, name="language_switch"),
     path("settings/", views.shop_settings, name="shop_settings"),

@@ -1,7 +1,9 @@
 import redis
 from django.conf import settings
 from django.contrib import messages as flash
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, JsonResponse
@@ -9,17 +11,18 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from messaging.models import ErasureRequest
 from messaging.selectors import erasure_requests_pending
 from messaging.services import erasure_request_handle
-from shopcrm import selectors, services
+from shopcrm import invitations, selectors, services
 from shopcrm.decorators import admin_required, shop_required
 from shopcrm.forms import LanguageForm, ShopSettingsForm, StaffInviteForm, form_add_errors
 from shopcrm.http import found_or_404, redirect_back
 from shopcrm.middleware import SESSION_SHOP_KEY
-from shopcrm.models import Role
+from shopcrm.models import Role, StaffMembership
 
 
 @require_GET
@@ -35,6 +38,75 @@ def home(request):
 @login_required
 def shop_picker(request):
     return render(request, "shopcrm/shop_picker.html", {"memberships": request.memberships})
+
+
+@require_GET
+@login_required
+def invitation_list(request):
+    """The invitations waiting for the signed-in person's answer."""
+    return render(
+        request,
+        "shopcrm/invitations.html",
+        {"invitations": request.invitations, "memberships": request.memberships},
+    )
+
+
+@require_POST
+@login_required
+def invitation_answer(request, pk):
+    accept = request.POST.get("answer") == "accept"
+    if request.POST.get("answer") not in ("accept", "decline"):
+        raise Http404
+    try:
+        membership = services.staff_invitation_answer(user=request.user, membership_id=pk, accept=accept)
+    except StaffMembership.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            flash.error(request, message)
+        return redirect("invitations")
+    if accept:
+        request.session[SESSION_SHOP_KEY] = membership.shop_id
+        flash.success(request, _("You now work at %(shop)s.") % {"shop": membership.shop.name})
+        return redirect("home")
+    flash.success(request, _("Invitation from %(shop)s declined.") % {"shop": membership.shop.name})
+    return redirect("invitations" if len(request.invitations) > 1 else "home")
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_account(request, shop_id, pk, token):
+    """The link of an invitation that created an account: its owner chooses the first password, which
+    accepts the invitation, and is signed in. The link works once and for INVITATION_LINK_DAYS."""
+    membership = selectors.invitation_for_link(shop_id=shop_id, pk=pk)
+    valid = (
+        membership is not None
+        and membership.is_pending
+        and membership.is_active
+        and invitations.wants_password(membership)
+        and invitations.account_token_valid(membership, token)
+    )
+    if not valid:
+        return render(request, "registration/invitation_account.html", {"validlink": False}, status=410)
+    form = SetPasswordForm(membership.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_account_activate(
+                membership=membership, password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SESSION_SHOP_KEY] = membership.shop_id
+            flash.success(request, _("Welcome to %(shop)s.") % {"shop": membership.shop.name})
+            return redirect("home")
+    return render(
+        request,
+        "registration/invitation_account.html",
+        {"validlink": True, "form": form, "membership": membership},
+    )
 
 
 @require_POST
@@ -137,10 +209,16 @@ def staff_update(request, pk):
             )
             flash.success(request, _("Role changed for %(email)s.") % {"email": membership.user.email})
         elif action == "deactivate":
+            pending = membership.accepted_at is None
             services.staff_deactivate(shop=request.shop, membership=membership)
-            flash.success(
-                request, _("%(email)s can no longer sign in to this shop.") % {"email": membership.user.email}
-            )
+            if pending:
+                flash.success(
+                    request, _("Invitation to %(email)s withdrawn.") % {"email": membership.user.email}
+                )
+            else:
+                flash.success(
+                    request, _("%(email)s no longer works in this shop.") % {"email": membership.user.email}
+                )
         elif action == "reactivate":
             services.staff_reactivate(shop=request.shop, membership=membership)
             flash.success(request, _("%(email)s can sign in again.") % {"email": membership.user.email})
@@ -151,7 +229,7 @@ def staff_update(request, pk):
             flash.error(request, message)
         return redirect("shop_settings")
     if membership.user_id == request.user.pk and action == "deactivate":
-        return redirect("login")
+        return redirect("home")  # no longer in this shop; perhaps in another
     return redirect("shop_settings")
 
 

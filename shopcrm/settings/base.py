@@ -128,6 +128,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# How long the link of an invitation that created an account lets its owner choose the first password.
+INVITATION_LINK_DAYS = env.int("INVITATION_LINK_DAYS", default=7)
+# How the platform hands a staff invitation to the messaging app (the platform imports no domain app).
+STAFF_INVITATION_SENDER = "messaging.services.staff_invitation_queue"
 
 # Login throttling: five failures for one email from one address locks that pair out for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

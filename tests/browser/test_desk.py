@@ -164,9 +164,10 @@ def test_settings_invite_and_deactivate(page, live_server, login, paws, axe_chec
     page.get_by_role("button", name="Send the invitation").click()
     expect(page.get_by_role("status")).to_contain_text("Invitation sent to nia@paws.example.")
     row = page.locator("tr", has_text="nia@paws.example")
-    row.get_by_role("button", name="Deactivate").click()
-    expect(page.get_by_role("status")).to_contain_text("can no longer sign in")
-    expect(page.locator("tr", has_text="nia@paws.example")).to_contain_text("deactivated")
+    expect(row).to_contain_text("invited, no answer yet")
+    row.get_by_role("button", name="Withdraw the invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("Invitation to nia@paws.example withdrawn.")
+    expect(page.locator("tr", has_text="nia@paws.example")).to_contain_text("invitation withdrawn")
     axe_check(page)
     shot(page, "settings")
 
