@@ -9,6 +9,7 @@ retry of a transient error, or FAILED with the reason.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 from email.utils import formataddr, parseaddr
 
@@ -162,7 +163,9 @@ def _deliver(message: OutboundMessage, text: str) -> str:
                 raise TransientSendError(f"email provider {status}") from exc
             raise
         anymail_status = getattr(email, "anymail_status", None)
-        return getattr(anymail_status, "message_id", None) or f"mail-{message.pk}"
+        # Without an ESP's id, a random one: a guessable id would let anyone who can post to a tracking
+        # webhook aim at our messages.
+        return getattr(anymail_status, "message_id", None) or f"mail-{uuid.uuid4().hex}"
     try:
         result = send_sms(SmsMessage(to=message.recipient, body=text, sender=message.sender))
     except SmsError as exc:

@@ -56,9 +56,31 @@ def twilio_inbound(request):
     if not phone or not word:
         return _twiml()
     with cross_shop("twilio inbound: find the customers holding this phone"):
-        holders = list(Customer.objects.filter(phone=phone).select_related("shop"))
+        holders = list(Customer.objects.filter(phone=phone).select_related("shop").order_by("pk"))
     if not holders:
         return _twiml()
+    with transaction.atomic():
+        # Twilio retries a webhook it got no answer to: a reply is acted on once per MessageSid.
+        if not _first_time(holders[0].shop, "twilio-inbound", request.POST.get("MessageSid", "")):
+            return _twiml()
+        _act_on_reply(holders, word, phone)
+    return _twiml()
+
+
+def _first_time(shop, provider: str, event_id: str) -> bool:
+    """Record that this provider event was processed (in `shop`); False if it already was. Events without
+    an id cannot be told apart and are processed."""
+    if not event_id:
+        return True
+    try:
+        with shop_context(shop), transaction.atomic():
+            WebhookEvent.objects.create(shop=shop, provider=provider, event_id=event_id[:200])
+    except IntegrityError:
+        return False
+    return True
+
+
+def _act_on_reply(holders: list[Customer], word: str, phone: str) -> None:
     if word in STOP_WORDS:
         # Carriers apply STOP to the sender number as a whole: opt out everywhere we text this phone from.
         for customer in holders:
@@ -66,7 +88,7 @@ def twilio_inbound(request):
                 services.sms_opt_out(
                     shop=customer.shop, customer=customer, source=ConsentEvent.Source.SMS_REPLY, detail=word
                 )
-        return _twiml()
+        return
     target = _latest_asker(holders)
     with shop_context(target.shop):
         if (word in CONFIRM_WORDS and target.sms_status == SmsStatus.PENDING) or word in START_WORDS:
@@ -75,7 +97,6 @@ def twilio_inbound(request):
             )
         elif word in HELP_WORDS:
             services.sms_help_queue(shop=target.shop, customer=target, phone=phone)
-    return _twiml()
 
 
 def _latest_asker(holders: list[Customer]) -> Customer:
@@ -125,14 +146,8 @@ def anymail_tracking(sender, event, esp_name, **kwargs):
     if message is None:
         return
     with shop_context(message.shop_id), transaction.atomic():
-        if event.event_id:
-            try:
-                with transaction.atomic():
-                    WebhookEvent.objects.create(
-                        shop_id=message.shop_id, provider=esp_name[:20], event_id=event.event_id
-                    )
-            except IntegrityError:
-                return  # already processed
+        if not _first_time(message.shop, esp_name[:20], event.event_id or ""):
+            return
         customer = Customer.objects.filter(pk=message.customer_id).first()
         kind = event.event_type
         if kind == "delivered":

@@ -1,5 +1,6 @@
 """System checks for the edges the app cannot see from a request: who it connects as, and what is open."""
 
+from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from shopcrm import dbroles
@@ -15,6 +16,20 @@ def database_roles(app_configs, **kwargs):
             "statement could lift row-level security.",
             hint="Give DATABASE_OWNER_URL and DATABASE_PLATFORM_URL roles of their own (README).",
             id="shopcrm.W001",
+        )
+    ]
+
+
+@register(Tags.security)
+def esp_webhook_secret(app_configs, **kwargs):
+    if not settings.EMAIL_BACKEND.startswith("anymail.") or settings.ANYMAIL.get("WEBHOOK_SECRET"):
+        return []
+    return [
+        Error(
+            "An ESP email backend without ANYMAIL WEBHOOK_SECRET: its tracking webhooks are not mounted, "
+            "so bounces and complaints never arrive.",
+            hint="Set ANYMAIL=…,WEBHOOK_SECRET=user:password and give the ESP the same credentials.",
+            id="shopcrm.E002",
         )
     ]
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -54,5 +55,6 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("checkout/", include("checkout.urls")),
     path("", include("messaging.urls")),
-    path("anymail/", include("anymail.urls")),
 ]
+if settings.ESP_WEBHOOKS:
+    urlpatterns.append(path("anymail/", include("anymail.urls")))

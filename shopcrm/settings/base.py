@@ -186,6 +186,9 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / ".data" / "mail"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="shopcrm <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = env.dict("ANYMAIL", default={})
+# anymail's tracking webhooks (/anymail/…) exist only for an ESP backend with a WEBHOOK_SECRET (basic auth):
+# without one, anyone could post "bounced" or "complained" for any address. See shopcrm.checks.
+ESP_WEBHOOKS = EMAIL_BACKEND.startswith("anymail.") and bool(ANYMAIL.get("WEBHOOK_SECRET"))
 SMS_BACKEND = env("SMS_BACKEND", default="messaging.sms.backends.console.SmsBackend")
 SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / ".data" / "sms"))
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")

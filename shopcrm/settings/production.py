@@ -1,3 +1,5 @@
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -9,6 +11,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # with EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend and its keys in ANYMAIL.
 vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+if EMAIL_BACKEND.startswith("anymail.") and not ANYMAIL.get("WEBHOOK_SECRET"):  # noqa: F405
+    # Refuse to start: the ESP's bounce and complaint events could not be told from a stranger's.
+    raise ImproperlyConfigured(
+        "An ESP email backend needs ANYMAIL WEBHOOK_SECRET (user:password) for its tracking webhooks."
+    )
+ESP_WEBHOOKS = EMAIL_BACKEND.startswith("anymail.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -41,9 +41,11 @@ def fresh(shop, customer):
         return Customer.objects.get(pk=customer.pk)
 
 
-def inbound(client, body, phone="+33612345678", forge=False):
+def inbound(client, body, phone="+33612345678", forge=False, sid=None):
     url = reverse("messaging:twilio_inbound")
     params = {"From": phone, "Body": body, "To": "+15005550006"}
+    if sid:
+        params["MessageSid"] = sid
     signature = RequestValidator(TOKEN).compute_signature("https://crm.example" + url, params)
     if forge:
         signature = "x" + signature[1:]
@@ -120,3 +122,110 @@ def test_a_complaint_unsubscribes(shop_fr, betty):
         OutboundMessage.objects.filter(channel="email").update(status="sent", provider_message_id="MAIL-1")
     _track("complained", "ev-2")
     assert fresh(shop_fr, betty).email_status == "unsubscribed"
+
+
+def test_a_reply_twilio_delivers_twice_is_acted_on_once(client, shop_fr, betty):
+    for _ in range(2):
+        assert inbound(client, "AIDE", sid="SM0123456789abcdef").status_code == 200
+    with shop_context(shop_fr):
+        assert OutboundMessage.objects.filter(kind="sms_help").count() == 1
+    # Another message (another sid) is another reply.
+    inbound(client, "AIDE", sid="SMfedcba9876543210")
+    with shop_context(shop_fr):
+        assert OutboundMessage.objects.filter(kind="sms_help").count() == 2
+
+
+def test_without_an_esp_and_its_secret_the_tracking_webhooks_do_not_exist(client, shop_fr, betty):
+    response = client.post(
+        "/anymail/postmark/tracking/",
+        data='{"RecordType": "Bounce", "Type": "HardBounce", "Email": "betty@example.com"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert fresh(shop_fr, betty).email_status != "bounced"
+
+
+@pytest.fixture
+def esp_urls(settings):
+    """The URL conf as production builds it with an ESP backend and its webhook secret."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import shopcrm.urls
+
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "x", "WEBHOOK_SECRET": "hook:s3cret-value"}
+    settings.ESP_WEBHOOKS = True
+    clear_url_caches()
+    importlib.reload(shopcrm.urls)
+    yield
+    settings.ESP_WEBHOOKS = False
+    clear_url_caches()
+    importlib.reload(shopcrm.urls)
+
+
+def test_a_tracking_event_without_the_secret_is_refused_and_changes_nothing(client, shop_fr, betty, esp_urls):
+    import base64
+
+    with shop_context(shop_fr):
+        message = OutboundMessage.objects.get(customer=betty, channel="email")
+        OutboundMessage.objects.filter(pk=message.pk).update(provider_message_id="pm-1", status="sent")
+    payload = (
+        '{"RecordType": "Bounce", "Type": "HardBounce", "TypeCode": 1, "ID": 42, "MessageID": "pm-1", '
+        '"Email": "betty@example.com", "BouncedAt": "2026-12-01T10:00:00Z"}'
+    )
+    url = "/anymail/postmark/tracking/"
+    stranger = client.post(url, data=payload, content_type="application/json")
+    assert stranger.status_code in (400, 401, 403)
+    wrong = base64.b64encode(b"hook:guess").decode()
+    assert client.post(
+        url, data=payload, content_type="application/json", HTTP_AUTHORIZATION=f"Basic {wrong}"
+    ).status_code in (400, 401, 403)
+    with shop_context(shop_fr):
+        assert not Suppression.objects.exists()
+    right = base64.b64encode(b"hook:s3cret-value").decode()
+    response = client.post(
+        url, data=payload, content_type="application/json", HTTP_AUTHORIZATION=f"Basic {right}"
+    )
+    assert response.status_code == 200
+    with shop_context(shop_fr):
+        assert Suppression.objects.filter(address="betty@example.com").exists()
+
+
+def test_production_refuses_to_start_with_an_esp_and_no_webhook_secret(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shopcrm.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "crm.example",
+        "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+        "ANYMAIL": "POSTMARK_SERVER_TOKEN=abc",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "WEBHOOK_SECRET" in result.stderr
+
+
+def test_the_system_check_names_an_esp_without_its_secret(settings):
+    from shopcrm.checks import esp_webhook_secret
+
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {}
+    assert [e.id for e in esp_webhook_secret(None)] == ["shopcrm.E002"]
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "a:b"}
+    assert esp_webhook_secret(None) == []
+
+
+def test_an_email_sent_without_an_esp_gets_a_random_provider_id(shop_fr, betty):
+    with shop_context(shop_fr):
+        message = OutboundMessage.objects.get(customer=betty, channel="email")
+    outbox.message_send(message_id=message.pk, shop_id=shop_fr.pk)
+    with shop_context(shop_fr):
+        provider_id = OutboundMessage.objects.get(pk=message.pk).provider_message_id
+    assert provider_id.startswith("mail-") and provider_id != f"mail-{message.pk}" and len(provider_id) == 37
