@@ -78,7 +78,7 @@ def machine() -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["lookup", "messaging", "desk"], default=None)
+    parser.add_argument("--only", choices=["lookup", "messaging", "desk", "uploads"], default=None)
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
     args = parser.parse_args(argv)
 
@@ -119,6 +119,12 @@ def main(argv=None) -> int:
         print("Create-customer / messaging benchmark…", flush=True)
         results = messaging.run(log=log)
         _write(RESULTS / f"messaging-{stamp}.md", messaging.report(results, machine()))
+    if args.only in (None, "uploads"):
+        from bench import uploads
+
+        print("Upload guard benchmark (xlsx zip bomb)…", flush=True)
+        results = uploads.run(log=log)
+        _write(RESULTS / f"uploads-{stamp}.md", uploads.report(results, machine()))
     if args.only in (None, "desk"):
         from bench import desk
 

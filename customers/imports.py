@@ -1,6 +1,6 @@
 """Bringing a client list in from the shop's previous software: read, map, check, then import.
 
-Reading (`read_table`) accepts CSV in UTF-8 (with or without BOM), UTF-16 or Windows-1252/Latin-1, with
+Reading is `customers.tables`: CSV in UTF-8 (with or without BOM), UTF-16 or Windows-1252/Latin-1, with
 comma, semicolon or tab separators, and XLSX; anything else is refused with a message saying why.
 Checking and importing are one function (`import_process`) run twice: a dry run that writes nothing, then
 the import itself, in one transaction, so a failure leaves nothing half-imported.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime
 import hashlib
 import io
 import json
@@ -23,7 +22,7 @@ import logging
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -62,11 +61,9 @@ from customers.services import (
     insert_with_fresh_numbers,
     key_values,
 )
+from customers.tables import TEXT_MARK, ImportFileError, Table, iter_rows, read_table
 
 logger = logging.getLogger(__name__)
-MAX_ROWS = 200_000
-# A spreadsheet's mark for "this is text" before a value that starts like a formula ('=1+2).
-TEXT_MARK = "'"
 # What no name, phone, address or note holds (a NUL cannot even be stored); tab and line breaks are fine.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BATCH = 1000
@@ -181,167 +178,6 @@ CIVILITIES = {
 }
 YES = {"oui", "o", "yes", "y", "1", "true", "vrai", "x", "ok"}
 NO = {"non", "n", "no", "0", "false", "faux", ""}
-
-
-class ImportFileError(Exception):
-    """The file cannot be read as a table; the message says why, for the person who uploaded it."""
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    encoding: str  # "xlsx" or the text encoding used
-    delimiter: str = ""
-    row_count: int = 0
-
-
-# --- reading -----------------------------------------------------------------------------------------
-
-
-def read_table(data: bytes, filename: str) -> Table:
-    """Check that `data` is a table we can import and describe it. Raises ImportFileError."""
-    if not data.strip():
-        raise ImportFileError(_("The file is empty."))
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(
-            _("This is an old Excel file (.xls). Save it as .xlsx or CSV in Excel, then import that.")
-        )
-    if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
-        headers, count = _xlsx_describe(data)
-        table = Table(headers, "xlsx", row_count=count)
-    else:
-        text, encoding = decode(data)
-        delimiter = sniff_delimiter(text)
-        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        headers = next(rows, [])
-        count = sum(1 for row in rows if any(cell.strip() for cell in row))
-        table = Table(headers, encoding, delimiter, count)
-    table.headers = _tidy_headers(table.headers)
-    if not any(table.headers):
-        raise ImportFileError(_("The first row must hold the column names (Last name, First name…)."))
-    if table.row_count == 0:
-        raise ImportFileError(_("The file has column names but no customers."))
-    if table.row_count > MAX_ROWS:
-        raise ImportFileError(
-            _("The file has %(count)s rows; at most %(max)s can be imported at once. Split it in parts.")
-            % {"count": table.row_count, "max": MAX_ROWS}
-        )
-    return table
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the encoding it was in: UTF-8 (BOM or not), UTF-16 with its BOM, or,
-    for files from older Windows software, Windows-1252 (a superset of Latin-1 for printable text)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return _text(data[3:], "utf-8"), "utf-8"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _text(data, "utf-16"), "utf-16"
-    if b"\x00" in data[:4096]:
-        raise ImportFileError(_("This is not a text (CSV) or Excel (.xlsx) file."))
-    try:
-        return _text(data, "utf-8"), "utf-8"
-    except ImportFileError:
-        pass
-    try:
-        return _text(data, "cp1252"), "windows-1252"
-    except ImportFileError:
-        return _text(data, "latin-1"), "latin-1"
-
-
-def _text(data: bytes, encoding: str) -> str:
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(_("The file's characters could not be read.")) from exc
-    if any(ch < " " and ch not in "\t\r\n" for ch in text[:20000]):
-        raise ImportFileError(_("This is not a text (CSV) or Excel (.xlsx) file."))
-    return text
-
-
-def sniff_delimiter(text: str) -> str:
-    """Semicolon (French Excel), comma or tab: whichever splits the header line into the most columns."""
-    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in (";", ",", "\t")}
-    return max(counts, key=lambda d: (counts[d], d == ","))
-
-
-def _damaged_xlsx() -> ImportFileError:
-    return ImportFileError(
-        _("This Excel file is damaged or is not an .xlsx file. Open it in Excel and save it again.")
-    )
-
-
-def _xlsx_open(data: bytes):
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        return book, book.worksheets[0]
-    except Exception as exc:  # a bad zip, missing parts, malformed XML: openpyxl raises many kinds
-        raise _damaged_xlsx() from exc
-
-
-def _xlsx_describe(data: bytes) -> tuple[list[str], int]:
-    book, sheet = _xlsx_open(data)
-    try:
-        rows = sheet.iter_rows(values_only=True)
-        headers = [_cell_text(v) for v in next(rows, ())]
-        count = sum(1 for row in rows if any(_cell_text(v).strip() for v in row))
-    except Exception as exc:
-        raise _damaged_xlsx() from exc
-    finally:
-        book.close()
-    return headers, count
-
-
-def _tidy_headers(headers: list[str]) -> list[str]:
-    tidy = [" ".join(str(h or "").replace("\ufeff", "").split()) for h in headers]
-    while tidy and not tidy[-1]:
-        tidy.pop()
-    return tidy
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_cell_text(cell) -> str:
-    """A cell as the text a CSV would hold: a formula stays "=…" (refused later), while a text cell that
-    merely starts like one gets the spreadsheet text mark, as in a CSV from our own export."""
-    value = cell.value
-    if getattr(cell, "data_type", None) == "f":
-        return str(value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return TEXT_MARK + value
-    return _cell_text(value)
-
-
-def iter_rows(data: bytes, table: Table) -> Iterator[list[str]]:
-    """The data rows (after the header) as lists of strings, blank rows skipped."""
-    if table.encoding == "xlsx":
-        book, sheet = _xlsx_open(data)
-        try:
-            rows = sheet.iter_rows()
-            next(rows, None)
-            for row in rows:
-                cells = [_xlsx_cell_text(cell) for cell in row]
-                if any(c.strip() for c in cells):
-                    yield cells
-        finally:
-            book.close()
-        return
-    text, _encoding = decode(data)
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=table.delimiter)
-    next(rows, None)
-    for row in rows:
-        if any(cell.strip() for cell in row):
-            yield row
 
 
 # --- mapping -----------------------------------------------------------------------------------------
@@ -938,6 +774,8 @@ def import_run(*, shop, import_id: int, commit: bool) -> Import | None:
                 job.result, job.status, job.finished_at = result, Import.Status.DONE, timezone.now()
             else:
                 job.check_result, job.status = result, Import.Status.CHECKED
+            # An XLSX's count was what its sheet declared; now it is the rows really read.
+            job.total_rows = outcome.new + outcome.updated + outcome.unchanged + outcome.invalid
             job.save()
     except IntegrityError:
         logger.warning("import %s hit a uniqueness conflict", job.pk, exc_info=True)
@@ -962,10 +800,15 @@ def _failed(job: Import, message: str) -> Import:
 INLINE_ROWS = 2000
 
 
+# An .xlsx is walked in the request only when it is this small: its row count is only what it declares.
+INLINE_XLSX_BYTES = 128 * 1024
+
+
 def import_launch(*, shop, job: Import, commit: bool) -> None:
     """Start the dry run (or the import) of `job`: right away for a small file, else by a worker once the
     request commits (the page then shows a progress bar)."""
-    if job.total_rows <= INLINE_ROWS:
+    small = job.encoding != "xlsx" or job.size <= INLINE_XLSX_BYTES
+    if small and job.total_rows <= INLINE_ROWS:
         import_run(shop=shop, import_id=job.pk, commit=commit)
         return
     from customers.tasks import run_import

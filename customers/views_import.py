@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers import imports, selectors
+from customers import imports, selectors, tables
 from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.models import Import
 from customers.views_list import progress_percent
@@ -43,7 +43,7 @@ def import_start(request):
     return render(
         request,
         "customers/import_start.html",
-        {"form": form, "jobs": selectors.import_list(shop=request.shop), "max_rows": imports.MAX_ROWS},
+        {"form": form, "jobs": selectors.import_list(shop=request.shop), "max_rows": tables.MAX_ROWS},
     )
 
 
@@ -80,9 +80,9 @@ def _samples(job: Import) -> list[list[str]]:
     """The first three rows, to show under each column while mapping."""
     try:
         data = default_storage.open(job.file, "rb").read()
-        table = imports.Table(job.headers, job.encoding, job.delimiter, job.total_rows)
-        return list(islice(imports.iter_rows(data, table), 3))
-    except (OSError, ValueError, imports.ImportFileError):
+        table = tables.Table(job.headers, job.encoding, job.delimiter, job.total_rows)
+        return list(islice(tables.iter_rows(data, table), 3))
+    except (OSError, ValueError, tables.ImportFileError):
         return []
 
 

@@ -207,6 +207,9 @@ CACHES = {
 # Where exports built by a worker, and uploaded import files, are kept (shared by web and workers).
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))
 MEDIA_URL = "/media-not-served/"
+# Client lists in and out: readable by the app's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # An import file larger than this is refused with a message (Excel and CSV exports of a shop fit easily).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
