@@ -25,14 +25,15 @@ _MEASURE = r"""
 import json, resource, sys, time
 kind, path = sys.argv[1], sys.argv[2]
 data = open(path, "rb").read()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-t0 = time.perf_counter()
-outcome = "ok"
 if kind == "ours":
     import django, os
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopcrm.settings.bench")
     django.setup()
     from customers.tables import ImportFileError, read_table
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+outcome = "ok"
+if kind == "ours":
     try:
         read_table(data, "bomb.xlsx")
     except ImportFileError as exc:

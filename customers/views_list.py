@@ -15,10 +15,10 @@ from django.utils import dateformat, formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from customers import export, listing, selectors, services, tasks
+from customers import export, listing, saved_search, selectors, services, tasks
 from customers.forms import BulkTagForm, customer_filter_form
 from customers.models import EmailStatus, Export, SmsStatus
 from customers.normalise import phone_display
@@ -26,40 +26,46 @@ from shopcrm.decorators import admin_required, shop_required
 from shopcrm.http import found_or_404
 from shopcrm.tenancy import shop_context
 
-# Query-string keys that are not filters: the page cursor and the export format.
-NOT_FILTERS = ("cursor", "format")
+
+def list_params(request, data: QueryDict) -> QueryDict:
+    """The list's parameters from an address or a form's `filters` field, the saved search resolved."""
+    resolved, _unknown = saved_search.resolve(request.session, data)
+    return resolved
 
 
-def filter_query(data: QueryDict) -> str:
-    """The filters of a query string, without the page cursor and empty values: what the address bar
-    shows, and what "all matching" and exports reuse."""
-    kept = QueryDict(mutable=True)
-    for key, values in data.lists():
-        values = [v for v in values if v]
-        if key not in NOT_FILTERS and values:
-            kept.setlist(key, values)
-    return kept.urlencode()
-
-
-@require_GET
+@require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @shop_required
 def customer_list(request):
     """All customers of the shop, filtered, sorted and paged; admins also get export and bulk actions.
 
-    An htmx request (the filter form changing) gets the results only; the URL is pushed by the form so the
-    back button and shared links show the same list.
+    The filter form posts (the search text, often a phone or an email, stays out of the address); the
+    address then holds the filters and a key to the search kept in the session (`customers.saved_search`).
+    An htmx request gets the results only, and the tidy address to push, so the back button and shared
+    links show the same list.
     """
+    if request.method == "POST":
+        params = request.POST
+        query = saved_search.address_query(request.session, params)
+        if not request.htmx:
+            return redirect(reverse("customers:list") + (f"?{query}" if query else ""))
+        unknown_search = False
+    else:
+        if request.GET.get("q"):
+            # An address that carries the text itself: move the text out of it.
+            query = saved_search.address_query(request.session, request.GET)
+            return redirect(reverse("customers:list") + (f"?{query}" if query else ""))
+        params, unknown_search = saved_search.resolve(request.session, request.GET)
+        query = saved_search.address_query(request.session, params)
     # The tag choices are only needed to draw the whole page or to check tags that were asked for.
-    needs_tags = not request.htmx or request.htmx.history_restore_request or "tag" in request.GET
-    form = customer_filter_form(request.shop, request.GET, tags=None if needs_tags else [])
+    needs_tags = not request.htmx or request.htmx.history_restore_request or "tag" in params
+    form = customer_filter_form(request.shop, params, tags=None if needs_tags else [])
     filters = form.to_filter()
     sort = form.sort_value
     page = listing.customer_page(
-        shop=request.shop, filters=filters, sort=sort, cursor=request.GET.get("cursor", "")
+        shop=request.shop, filters=filters, sort=sort, cursor=params.get("cursor", "")
     )
     _present(page.rows, request.shop)
-    query = filter_query(request.GET)
     # A list that fits on its first page is counted by the page query itself; a longer one gets its exact
     # count from a second request (customer_list_count), so the rows never wait for a count of the shop.
     exact = not page.next_cursor and not page.previous_cursor
@@ -76,11 +82,12 @@ def customer_list(request):
         "sort": sort,
         "tags": form.fields["tag"].choices,
         "bulk_form": BulkTagForm(),
+        "unknown_search": unknown_search,
     }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "customers/partials/_list_results.html", context)
         # The address bar gets the tidy URL (no empty fields), which is also what a shared link holds.
-        cursor = request.GET.get("cursor")
+        cursor = params.get("cursor")
         tidy = query + (("&" if query else "") + urlencode({"cursor": cursor}) if cursor else "")
         response["HX-Push-Url"] = request.path + (f"?{tidy}" if tidy else "")
         return response
@@ -120,7 +127,7 @@ def _present(rows, shop) -> None:
 @shop_required
 def customer_list_count(request):
     """The exact number of customers matching the list's filters (loaded by the list when large)."""
-    form = customer_filter_form(request.shop, request.GET)
+    form = customer_filter_form(request.shop, list_params(request, request.GET))
     total = listing.customer_count(shop=request.shop, filters=form.to_filter())
     return render(request, "customers/partials/_list_count.html", {"total": total})
 
@@ -138,7 +145,9 @@ def customer_bulk_tag(request):
                 flash.error(request, error)
         return redirect(back)
     if form.cleaned_data["all_matching"]:
-        filters_form = customer_filter_form(request.shop, QueryDict(form.cleaned_data["filters"]))
+        filters_form = customer_filter_form(
+            request.shop, list_params(request, QueryDict(form.cleaned_data["filters"]))
+        )
         customers = listing.customer_filter_queryset(shop=request.shop, filters=filters_form.to_filter())
     else:
         customers = selectors.customer_queryset(shop=request.shop).filter(
@@ -174,19 +183,21 @@ def customer_bulk_tag(request):
     return redirect(back)
 
 
-@require_GET
+@require_POST
 @never_cache
 @admin_required
 def customer_export(request):
-    """The filtered list as CSV or XLSX. Audited before the first byte; large ones go to a worker."""
-    fmt = request.GET.get("format", "csv")
+    """The filtered list (the list's `filters`) as CSV or XLSX. A POST: it writes the audit record, before
+    the first byte; large ones go to a worker."""
+    fmt = request.POST.get("format", "csv")
     if fmt not in Export.Format.values:
         fmt = Export.Format.CSV
     shop = request.shop
-    form = customer_filter_form(shop, request.GET)
+    params = list_params(request, QueryDict(request.POST.get("filters", "")))
+    form = customer_filter_form(shop, params)
     filters, sort = form.to_filter(), form.sort_value
     record, inline = export.export_start(
-        shop=shop, by=request.user, fmt=fmt, query=filter_query(request.GET), filters=filters
+        shop=shop, by=request.user, fmt=fmt, query=saved_search.audit_query(params), filters=filters
     )
     if not inline:
         return redirect("customers:export_status", record.pk)

@@ -11,20 +11,22 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.html import urlize
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer, EmailStatus, SmsStatus
 from messaging import outbox, services, tokens
 from messaging.models import ConsentEvent, OutboundMessage
 from shopcrm.decorators import admin_required
+from shopcrm.http import client_ip
 from shopcrm.models import Shop
 from shopcrm.tenancy import shop_context
 
 
 def _client(request) -> dict:
     return {
-        "ip": request.META.get("REMOTE_ADDR") or None,
+        "ip": client_ip(request),
         "user_agent": request.META.get("HTTP_USER_AGENT", ""),
     }
 
@@ -108,12 +110,31 @@ def verify(request, token):
     )
 
 
+def _one_click(request) -> bool:
+    """The RFC 8058 one-click POST a mail provider sends, without cookies, for a List-Unsubscribe-Post
+    header: a form body (multipart or urlencoded) that is exactly `List-Unsubscribe=One-Click`."""
+    return (
+        request.method == "POST"
+        and request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
+        and request.POST.get("List-Unsubscribe") == "One-Click"
+        and len(request.POST) == 1
+    )
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
+    """The unsubscribe link: GET asks, the page's form (CSRF-protected) unsubscribes; only the one-click
+    POST of RFC 8058, which carries no cookie, is exempt from the CSRF check."""
+    if _one_click(request):
+        return _unsubscribe(request, token)
+    return csrf_protect(_unsubscribe)(request, token)
+
+
+def _unsubscribe(request, token):
     link = _Link(token, "unsubscribe")
     if link.error:
-        if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
+        if _one_click(request):
             return HttpResponse(status=400)
         return _problem(request, link)
     with shop_context(link.shop):
@@ -122,7 +143,7 @@ def unsubscribe(request, token):
             return _problem(request, link)
         if request.method == "GET":
             return _page(request, link, "messaging/public/unsubscribe.html")
-        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        one_click = _one_click(request)
         services.email_unsubscribe(
             shop=link.shop,
             customer=link.customer,
@@ -150,8 +171,10 @@ def sms_confirm(request, token):
 
 
 @require_http_methods(["GET", "POST"])
+@cache_control(no_store=True, private=True)
 def preferences(request, token):
-    """See and change email / SMS consent, see what the shop holds, ask for erasure."""
+    """See and change email / SMS consent, see what the shop holds, ask for erasure. Never stored by a
+    browser or proxy cache: it shows the customer's personal data."""
     link = _Link(token, "preferences")
     if link.error:
         return _problem(request, link)

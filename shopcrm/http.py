@@ -1,5 +1,8 @@
 """Small HTTP helpers shared by the views."""
 
+import ipaddress
+
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,3 +27,21 @@ def found_or_404(selector, **kwargs):
         return selector(**kwargs)
     except ObjectDoesNotExist:
         raise Http404 from None
+
+
+def client_ip(request) -> str | None:
+    """The address of whoever sent the request. Behind `TRUSTED_PROXY_COUNT` proxies that each append the
+    address they saw to X-Forwarded-For, the client is that many entries from the right: anything further
+    left was written by the client itself and proves nothing. With no proxy, the connection's address."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(chain) < count:
+        return remote  # not through the documented proxies: the proxy's header is missing
+    candidate = chain[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote

@@ -80,6 +80,13 @@ def add_customer(shop, **values):
         return customer_create(shop=shop, by=None, **{"first_name": "Betty", "last_name": "Smith", **values})
 
 
+def export_post(client, fmt: str = "csv", filters: str = ""):
+    """Start an export as the list's export buttons do: a POST with the list's filters."""
+    from django.urls import reverse
+
+    return client.post(reverse("customers:export"), {"format": fmt, "filters": filters})
+
+
 def mails_written(directory) -> list[str]:
     """The emails Django's file backend wrote under `directory`. One backend instance writes one file, but
     instances created in the same second may share a name (it is the time and the object's id), and then

@@ -141,6 +141,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "shopcrm.forms.axes_username"
 AXES_VERBOSE = False
+# How many reverse proxies (TLS terminators, load balancers) stand in front of the app, each appending to
+# X-Forwarded-For. The sign-in throttle and the consent ledger take the client's address from there.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "shopcrm.http.client_ip"
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True

@@ -11,7 +11,7 @@ from customers import export, imports
 from customers.models import Customer, Export, Import
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
-from tests.conftest import wait_for
+from tests.conftest import export_post, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +21,7 @@ def test_a_large_export_is_built_by_the_worker(admin_client_us, shop_us, start_w
         add(shop_us, first_name=f"N{i}", last_name="Worker")
     monkeypatch.setattr(export, "ROWS_PER_SECOND", {"csv": 0.1, "xlsx": 0.1})
     start_worker()
-    response = admin_client_us.get(reverse("customers:export") + "?format=xlsx&q=worker")
+    response = export_post(admin_client_us, "xlsx", "q=worker")
     assert response.status_code == 302
 
     def done():

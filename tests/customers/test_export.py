@@ -12,6 +12,7 @@ from customers.services import customer_tags_set, pet_create
 from customers.tasks import build_export
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
+from tests.conftest import export_post
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_csv_export_golden_rows(admin_client_us, shop_us):
         pet_create(shop=shop_us, by=None, owner=customer, name="Rex", species="dog")
         customer_tags_set(shop=shop_us, by=None, customer=customer, names=["VIP", "Groomer"])
         Customer.objects.filter(pk=customer.pk).update(notes="Line one\nLine two; with, separators")
-    response = admin_client_us.get(reverse("customers:export") + "?format=csv")
+    response = export_post(admin_client_us, "csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
@@ -73,7 +74,7 @@ def test_csv_export_is_in_french_with_semicolons_and_the_shop_time_zone(client, 
             created_at=datetime.datetime(2026, 6, 30, 22, 30, tzinfo=datetime.UTC)
         )
     client.force_login(admin_fr)
-    rows = read_csv(client.get(reverse("customers:export") + "?format=csv"))
+    rows = read_csv(export_post(client, "csv"))
     record = dict(zip(rows[0], rows[1], strict=True))
     assert record["Prénom"] == "Hélène"
     assert record["N° client interne"] == "A-12"
@@ -88,7 +89,7 @@ def test_csv_export_neutralises_formula_cells_but_not_phones(admin_client_us, sh
     customer = add(shop_us, first_name="Eve", last_name="Attack", phone="+14155550199")
     with shop_context(shop_us):
         Customer.objects.filter(pk=customer.pk).update(last_name=value, notes=value)
-    rows = read_csv(admin_client_us.get(reverse("customers:export") + "?format=csv"))
+    rows = read_csv(export_post(admin_client_us, "csv"))
     record = dict(zip(rows[0], rows[1], strict=True))
     assert record["Last name"] == "'" + value
     assert record["Notes"] == "'" + value
@@ -102,7 +103,7 @@ def test_the_export_follows_the_lists_filters(admin_client_us, shop_us):
         customer_tags_set(shop=shop_us, by=None, customer=ann, names=["A-list"])
         customer_tags_set(shop=shop_us, by=None, customer=bob, names=["Walk-in"])
         pet_create(shop=shop_us, by=None, owner=bob, name="Rex", species="dog")
-    rows = read_csv(admin_client_us.get(reverse("customers:export") + "?format=csv&has_email=no"))
+    rows = read_csv(export_post(admin_client_us, "csv", "has_email=no"))
     assert [r[rows[0].index("Last name")] for r in rows[1:]] == ["Baker"]
     assert rows[1][rows[0].index("Tags")] == "Walk-in"
     assert rows[1][rows[0].index("Pets")] == "Rex (Dog)"
@@ -116,7 +117,7 @@ def test_xlsx_export_has_customers_and_pets_sheets_and_keeps_formulas_as_text(ad
     customer = add(shop_us, first_name="=1+1", last_name="Smith", phone="+14155550101")
     with shop_context(shop_us):
         pet_create(shop=shop_us, by=None, owner=customer, name="Mia", species="cat")
-    response = admin_client_us.get(reverse("customers:export") + "?format=xlsx")
+    response = export_post(admin_client_us, "xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     customers, pets = book["Customers"], book["Pets"]
@@ -130,16 +131,16 @@ def test_xlsx_export_has_customers_and_pets_sheets_and_keeps_formulas_as_text(ad
 
 def test_cashiers_cannot_export(client_fr, shop_fr):
     add(shop_fr)
-    assert client_fr.get(reverse("customers:export") + "?format=csv").status_code == 403
+    assert export_post(client_fr, "csv").status_code == 403
     assert client_fr.get(reverse("customers:exports")).status_code == 403
 
 
 def test_an_admin_of_another_shop_exports_nothing_of_this_one(client, shop_fr, shop_us, admin_us):
     theirs = add(shop_fr, last_name="Martin", email="martin@example.fr")
     client.force_login(admin_us)
-    rows = read_csv(client.get(reverse("customers:export") + f"?format=csv&q={theirs.number}"))
+    rows = read_csv(export_post(client, "csv", f"q={theirs.number}"))
     assert rows[1:] == []
-    body = "".join(";".join(r) for r in read_csv(client.get(reverse("customers:export") + "?format=csv")))
+    body = "".join(";".join(r) for r in read_csv(export_post(client, "csv")))
     assert "Martin" not in body
     with shop_context(shop_fr):
         Export.objects.create(shop=shop_fr, format="csv", file="exports/x.csv", status="done")
@@ -157,7 +158,7 @@ def test_a_large_export_runs_as_a_task_with_progress_then_a_download(
     published = []
     monkeypatch.setattr(build_export, "apply_async", lambda args, **kw: published.append(args))
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client_us.get(reverse("customers:export") + "?format=xlsx")
+        response = export_post(admin_client_us, "xlsx")
     assert response.status_code == 302
     with shop_context(shop_us):
         record = Export.objects.get()
@@ -175,7 +176,7 @@ def test_a_large_export_runs_as_a_task_with_progress_then_a_download(
 
 def test_the_export_log_lists_each_export_with_its_filters(admin_client_us, shop_us):
     add(shop_us)
-    b"".join(admin_client_us.get(reverse("customers:export") + "?format=csv&has_email=no").streaming_content)
+    b"".join(export_post(admin_client_us, "csv", "has_email=no").streaming_content)
     html = admin_client_us.get(reverse("customers:exports")).content.decode()
     assert "boss@paws.example" in html
     assert "Has an email: No" in html

@@ -11,6 +11,7 @@ from customers.models import Customer, CustomerTag, Import
 from messaging.models import ConsentEvent
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
+from tests.conftest import export_post
 
 pytestmark = pytest.mark.django_db
 
@@ -353,7 +354,7 @@ def test_our_own_export_imports_back_unchanged(admin_client_fr, shop_fr, fmt):
         civility="mrs",
     )
     add(shop_fr, first_name="Jean", last_name="=Martin", phone="07 81 22 33 44", internal_id="C-7")
-    response = admin_client_fr.get(reverse("customers:export"), {"format": fmt})
+    response = export_post(admin_client_fr, fmt)
     assert response.status_code == 200
     data = b"".join(response.streaming_content) if response.streaming else response.content
     job = run(admin_client_fr, shop_fr, data, name=f"export.{fmt}")

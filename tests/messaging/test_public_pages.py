@@ -94,6 +94,38 @@ def test_one_click_unsubscribe_is_a_cookieless_post_returning_200(shop_fr, betty
     assert fresh(shop_fr, betty).email_status == "unsubscribed"
 
 
+def test_the_unsubscribe_pages_own_form_is_csrf_protected(shop_fr, betty):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    url = reverse("messaging:unsubscribe", args=[tokens.make(betty, "unsubscribe")])
+    # A forged cross-site form (no CSRF token) is refused, and so is a one-click body with extra fields.
+    assert browser.post(url, {}).status_code == 403
+    assert browser.post(url, {"List-Unsubscribe": "One-Click", "x": "1"}).status_code == 403
+    assert fresh(shop_fr, betty).email_status != "unsubscribed"
+    # The page's own form carries the token and works.
+    page = browser.get(url)
+    token = page.cookies["csrftoken"].value
+    assert browser.post(url, {"csrfmiddlewaretoken": token}).status_code == 200
+    assert fresh(shop_fr, betty).email_status == "unsubscribed"
+
+
+def test_one_click_also_comes_urlencoded(shop_fr, betty):
+    from django.test import Client
+
+    url = reverse("messaging:unsubscribe", args=[tokens.make(betty, "unsubscribe")])
+    response = Client(enforce_csrf_checks=True).post(
+        url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200 and fresh(shop_fr, betty).email_status == "unsubscribed"
+
+
+def test_the_preferences_page_is_never_cached(client, shop_fr, betty):
+    response = client.get(reverse("messaging:preferences", args=[tokens.make(betty, "preferences")]))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
 def test_an_unknown_unsubscribe_token_is_refused(client):
     assert (
         client.post(

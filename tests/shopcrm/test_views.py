@@ -166,3 +166,49 @@ def test_the_password_reset_mail_holds_a_working_link(client, cashier_fr, settin
     )
     assert response.status_code == 302
     assert User.objects.get(pk=cashier_fr.pk).check_password("a-brand-new-secret")
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.2"),  # no proxy configured: the header is the client's own words
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # the left entry was written by the client
+        (2, "198.51.100.1, 203.0.113.9, 10.0.0.7", "203.0.113.9"),
+        (2, "203.0.113.9", "10.0.0.2"),  # fewer entries than proxies: not through them
+        (1, "not-an-address", "10.0.0.2"),
+    ],
+)
+def test_the_client_address_is_taken_from_the_trusted_proxies_only(settings, rf, count, forwarded, expected):
+    from shopcrm.http import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = count
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+def test_the_sign_in_throttle_counts_the_real_client_behind_the_proxy(client, settings, cashier_fr):
+    settings.TRUSTED_PROXY_COUNT = 1
+    url = reverse("login")
+    for _ in range(5):
+        client.post(
+            url,
+            {"username": "caisse@test.example", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+        )
+    blocked = client.post(
+        url,
+        {"username": "caisse@test.example", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    assert blocked.status_code in (403, 429)
+    # Another client behind the same proxy is not locked out by the first one's failures.
+    other = client.post(
+        url,
+        {"username": "caisse@test.example", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.77",
+    )
+    assert other.status_code == 302
