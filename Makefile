@@ -22,21 +22,22 @@ locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 	msgfmt --check -o $@ $<
 
 run: install
-	$(PY) -m shopcrm.devrun run
+	$(PY) -m shopcrm.dev.run run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 test: install lint
-	$(PY) -m shopcrm.devrun exec -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(PY) -m shopcrm.dev.run exec -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: install
-	$(PY) -m shopcrm.devrun exec -- $(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m shopcrm.dev.run exec -- $(PY) -m bench $(BENCH_ARGS)
 
 clean-data:
 	rm -rf .data

@@ -26,7 +26,7 @@ ROLE_VARIABLES = {
 
 def _bench_database_urls() -> dict[str, str]:
     """The three roles' URLs (app, owner, platform), each pointed at `<database>_bench`."""
-    from shopcrm import embedded
+    from shopcrm.dev import embedded
 
     urls = {}
     for variable, role in ROLE_VARIABLES.items():

@@ -48,13 +48,13 @@ urlpatterns = [
     path("shops/<slug:slug>/switch/", views.shop_switch, name="shop_switch"),
     path("language/", views.language_switch, name="language_switch"),
     path("settings/", views.shop_settings, name="shop_settings"),
-    path("settings/erasure/<int:pk>/handled/", views.erasure_handled, name="erasure_handled"),
     path("settings/staff/invite/", views.staff_invite, name="staff_invite"),
     path("settings/staff/<int:pk>/", views.staff_update, name="staff_update"),
     path("healthz", views.healthz, name="healthz"),
     path("customers/", include("customers.urls")),
     path("checkout/", include("checkout.urls")),
     path("", include("messaging.urls")),
+    path("", include("messaging.settings_urls")),
 ]
 if settings.ESP_WEBHOOKS:
     urlpatterns.append(path("anymail/", include("anymail.urls")))

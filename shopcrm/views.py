@@ -9,14 +9,12 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from messaging.models import ErasureRequest
-from messaging.selectors import erasure_requests_pending
-from messaging.services import erasure_request_handle
 from shopcrm import invitations, selectors, services
 from shopcrm.decorators import admin_required, shop_required
 from shopcrm.forms import LanguageForm, ShopSettingsForm, StaffInviteForm, form_add_errors
@@ -170,7 +168,8 @@ def _settings_page(request, *, form=None, invite_form=None, status=200):
             "form": form or ShopSettingsForm(instance=request.shop),
             "invite_form": invite_form or StaffInviteForm(),
             "staff": selectors.staff_list(shop=request.shop),
-            "erasures": erasure_requests_pending(shop=request.shop),
+            # Panels other apps add to this page (settings.SHOP_SETTINGS_PANELS): the platform knows none.
+            "panels": [import_string(path)(request) for path in settings.SHOP_SETTINGS_PANELS],
             "roles": Role.choices,
         },
         status=status,
@@ -230,16 +229,6 @@ def staff_update(request, pk):
         return redirect("shop_settings")
     if membership.user_id == request.user.pk and action == "deactivate":
         return redirect("home")  # no longer in this shop; perhaps in another
-    return redirect("shop_settings")
-
-
-@require_POST
-@admin_required
-def erasure_handled(request, pk):
-    try:
-        erasure_request_handle(shop=request.shop, request_id=pk)
-    except ErasureRequest.DoesNotExist:
-        raise Http404 from None
     return redirect("shop_settings")
 
 

@@ -177,7 +177,7 @@ def start_worker(tmp_path):
     from django.conf import settings
     from django.db import connection
 
-    from shopcrm import embedded
+    from shopcrm.dev import embedded
 
     procs = []
 

@@ -7,7 +7,7 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from shopcrm import embedded
+from shopcrm.dev import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -132,6 +132,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_LINK_DAYS = env.int("INVITATION_LINK_DAYS", default=7)
 # How the platform hands a staff invitation to the messaging app (the platform imports no domain app).
 STAFF_INVITATION_SENDER = "messaging.services.staff_invitation_queue"
+# Sections other apps add to the shop's settings page: callables (request) -> HTML.
+SHOP_SETTINGS_PANELS = ["messaging.settings_panel.erasure_panel"]
 
 # Login throttling: five failures for one email from one address locks that pair out for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -1,4 +1,4 @@
-from shopcrm import embedded
+from shopcrm.dev import embedded
 
 
 def test_embedded_urls_point_inside_the_checkout():

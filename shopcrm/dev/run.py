@@ -1,4 +1,4 @@
-"""One supervisor for local work: `python -m shopcrm.devrun run` and `python -m shopcrm.devrun exec -- CMD`.
+"""One supervisor for local work: `python -m shopcrm.dev.run run` and `python -m shopcrm.dev.run exec -- CMD`.
 
 It starts the embedded PostgreSQL and Redis unless `DATABASE_URL` / `REDIS_URL` point elsewhere, and stops on
 exit exactly what it started (a server another supervisor already runs is reused and left alone).
@@ -15,7 +15,7 @@ import sys
 import time
 from contextlib import ExitStack
 
-from shopcrm import embedded
+from shopcrm.dev import embedded
 
 PYTHON = sys.executable
 
@@ -125,7 +125,7 @@ def exec_(command: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shopcrm.devrun")
+    parser = argparse.ArgumentParser(prog="python -m shopcrm.dev.run")
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("run", help="serve the app with a worker and beat (make run)")
     ex = sub.add_parser("exec", help="run a command with the database and broker up (make test)")
