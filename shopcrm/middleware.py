@@ -1,10 +1,18 @@
-from django.db import transaction
+import logging
+import time
+
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError, connections, transaction
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from shopcrm import selectors
 from shopcrm.tenancy import request_scope, shop_context, user_scope
 
 SESSION_SHOP_KEY = "shop_id"
+logger = logging.getLogger(__name__)
 
 
 class TenantMiddleware:
@@ -66,3 +74,61 @@ def _choose(request, memberships):
         request.session[SESSION_SHOP_KEY] = memberships[0].shop_id
         return memberships[0]
     return None
+
+
+class DatabaseUnavailableMiddleware:
+    """When PostgreSQL restarts (or cannot be reached), the requests in flight fail with a connection error.
+    They get a short "try again" page (503, Retry-After) instead of a server error, and a request that
+    changes nothing (GET, HEAD) is tried once more first, on a fresh connection. Nothing half-written is
+    left either way: each request's writes are one transaction, rolled back with the connection.
+
+    Outermost, so that it also covers the session and sign-in lookups the other middleware make."""
+
+    IDEMPOTENT = ("GET", "HEAD", "OPTIONS")
+    RETRY_AFTER_SECONDS = 0.5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not getattr(request, "_database_unavailable", False):
+            return response
+        _close_connections()
+        if request.method in self.IDEMPOTENT:
+            request._database_unavailable = False
+            time.sleep(self.RETRY_AFTER_SECONDS)
+            response = self.get_response(request)
+            if not request._database_unavailable:
+                return response
+            _close_connections()
+        logger.warning("database unavailable: %s %s answered 503", request.method, request.path)
+        return database_unavailable_response(request)
+
+
+@receiver(got_request_exception, dispatch_uid="shopcrm.database_unavailable")
+def _mark_database_unavailable(sender, request=None, **kwargs):
+    import sys
+
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, OperationalError | InterfaceError):
+        request._database_unavailable = True
+
+
+def _close_connections() -> None:
+    for conn in connections.all(initialized_only=True):
+        try:
+            conn.close()
+        except Exception:  # a broken connection may fail to close; it is dropped all the same
+            conn.connection = None
+
+
+def database_unavailable_response(request) -> HttpResponse:
+    """Rendered without the database: no session, no user, no shop."""
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        template = "partials/_database_unavailable.html" if request.headers.get("HX-Request") else "503.html"
+        response = HttpResponse(render_to_string(template), status=503)
+    response["Retry-After"] = "5"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -69,6 +69,17 @@
     if (form) syncSendForm(form);
   });
 
+  // A 503 (the database restarting) says so above the page instead of leaving a live search silent.
+  document.addEventListener("htmx:responseError", function (event) {
+    var alert = document.getElementById("connection-alert");
+    if (!alert || event.detail.xhr.status !== 503) return;
+    alert.innerHTML = event.detail.xhr.responseText;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var alert = document.getElementById("connection-alert");
+    if (alert && event.detail.successful) alert.innerHTML = "";
+  });
+
   // The edit popup: a native modal <dialog> (focus stays inside, Escape closes).
   function wireDialogs(root) {
     each(root, "dialog[data-open-on-load]", function (dialog) {
