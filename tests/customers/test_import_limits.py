@@ -46,7 +46,7 @@ def test_a_zip_bomb_is_refused_before_openpyxl_opens_it(
     response = upload(admin_client_fr, data, "clients.xlsx")
     html = unescape(response.content.decode())
     assert response.status_code == 200
-    assert 'id="id_file_error"' in html and "too large once unpacked" in html
+    assert 'id="id_file_error"' in html and "trop volumineux une fois décompressé" in html  # a French shop
     assert opened == []
     with shop_context(shop_fr):
         assert not Import.objects.exists()
@@ -57,13 +57,13 @@ def test_a_csv_with_a_10_mb_cell_is_refused_with_a_reason(admin_client_fr, shop_
     response = upload(admin_client_fr, data)
     html = unescape(response.content.decode())
     assert response.status_code == 200
-    assert 'id="id_file_error"' in html and "cannot be read as a client list" in html
+    assert 'id="id_file_error"' in html and "ne peut pas être lu comme une liste de clients" in html
 
 
 def test_an_unbalanced_quote_that_swallows_the_file_is_refused_too(admin_client_fr, shop_fr):
     data = b'Nom;Prenom\r\n"Martin;Anne\r\n' + b"Durand;Paul\r\n" * 20_000
     response = upload(admin_client_fr, data)
-    assert "cannot be read as a client list" in unescape(response.content.decode())
+    assert "ne peut pas être lu comme une liste de clients" in unescape(response.content.decode())
 
 
 def understated(data: bytes) -> bytes:
