@@ -15,6 +15,7 @@ import datetime
 import io
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -175,33 +176,36 @@ def _damaged_xlsx() -> ImportFileError:
     )
 
 
-def _xlsx_open(data: bytes):
+@contextmanager
+def _xlsx_sheet(data: bytes):
+    """The first sheet of a workbook whose sizes passed the check, read-only; whatever openpyxl raises on a
+    bad zip, missing parts or malformed XML (many kinds) becomes the damaged-file message."""
     from openpyxl import load_workbook
 
     xlsx_check_sizes(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        return book, book.worksheets[0]
-    except Exception as exc:  # a bad zip, missing parts, malformed XML: openpyxl raises many kinds
+    except Exception as exc:
         raise _damaged_xlsx() from exc
-
-
-def _xlsx_describe(data: bytes) -> tuple[list[str], int]:
-    """The header row and the number of rows the sheet declares, without walking the rows."""
-    book, sheet = _xlsx_open(data)
     try:
-        rows = sheet.iter_rows(values_only=True)
-        headers = [_cell_text(v) for v in next(rows, ())]
-        declared = sheet.max_row  # from the sheet's <dimension>; None when it has none
-        if declared is None:
-            # No dimension: look at whether there is at least one row after the header (cheap).
-            declared = 2 if any(any(_cell_text(v).strip() for v in row) for row in rows) else 1
+        yield book.worksheets[0]
     except ImportFileError:
         raise
     except Exception as exc:
         raise _damaged_xlsx() from exc
     finally:
         book.close()
+
+
+def _xlsx_describe(data: bytes) -> tuple[list[str], int]:
+    """The header row and the number of rows the sheet declares, without walking the rows."""
+    with _xlsx_sheet(data) as sheet:
+        rows = sheet.iter_rows(values_only=True)
+        headers = [_cell_text(v) for v in next(rows, ())]
+        declared = sheet.max_row  # from the sheet's <dimension>; None when it has none
+        if declared is None:
+            # No dimension: look at whether there is at least one row after the header (cheap).
+            declared = 2 if any(any(_cell_text(v).strip() for v in row) for row in rows) else 1
     return headers, max(int(declared) - 1, 0)
 
 
@@ -244,8 +248,7 @@ def iter_rows(data: bytes, table: Table) -> Iterator[list[str]]:
 
 def _rows(data: bytes, table: Table) -> Iterator[list[str]]:
     if table.encoding == "xlsx":
-        book, sheet = _xlsx_open(data)
-        try:
+        with _xlsx_sheet(data) as sheet:
             # openpyxl reads only as far as the sheet's <dimension> says; a sheet may say less than it holds.
             sheet.reset_dimensions()
             rows = sheet.iter_rows()
@@ -254,12 +257,6 @@ def _rows(data: bytes, table: Table) -> Iterator[list[str]]:
                 cells = [_xlsx_cell_text(cell) for cell in row]
                 if any(c.strip() for c in cells):
                     yield cells
-        except ImportFileError:
-            raise
-        except Exception as exc:
-            raise _damaged_xlsx() from exc
-        finally:
-            book.close()
         return
     text, _encoding = decode(data)
     try:

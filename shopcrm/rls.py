@@ -47,8 +47,8 @@ def _seal_check(alias: str = "s") -> str:
 
 
 _SCOPE = (
-    "(select current_setting('shopcrm.scope', true) as scope, "
-    "current_setting('shopcrm.seal', true) as seal) s, shopcrm_tenantkey k"
+    "(select pg_catalog.current_setting('shopcrm.scope', true) as scope, "
+    "pg_catalog.current_setting('shopcrm.seal', true) as seal) s, public.shopcrm_tenantkey k"
 )
 
 _ENTER_PROOF = _hmac("'enter:' || v_scope || ':' || pg_backend_pid() || ':' || p_expires")
@@ -69,15 +69,16 @@ revoke all on table shopcrm_tenantkey from public;
 create or replace function shopcrm_tenant_enter(
     p_shop bigint, p_user bigint, p_platform boolean, p_expires bigint, p_proof text
 ) returns void
-language plpgsql volatile security definer set search_path = pg_catalog, public
+language plpgsql volatile security definer set search_path = pg_catalog, public, pg_temp
 as $$
 declare
-    k shopcrm_tenantkey;
+    k public.shopcrm_tenantkey;
     v_scope text := coalesce(p_shop::text, '') || ':' || coalesce(p_user::text, '') || ':'
         || case when p_platform then 'platform' else '' end;
     v_now double precision := extract(epoch from clock_timestamp());
 begin
-    select * into k from shopcrm_tenantkey where id = 1;
+    -- Qualified: a caller's temporary table of the same name must not stand in for the key.
+    select * into k from public.shopcrm_tenantkey where id = 1;
     if not found then
         raise exception 'shopcrm: no tenant key (run migrate as the owner)' using errcode = '42501';
     end if;
@@ -92,22 +93,25 @@ end
 $$;
 
 create or replace function shopcrm_tenant_shop() returns bigint
-language sql stable security definer set search_path = pg_catalog, public
+language sql stable security definer
 as $$
     select nullif(split_part(s.scope, ':', 1), '')::bigint from {_SCOPE}
      where k.id = 1 and {_seal_check()}
 $$;
 
 create or replace function shopcrm_tenant_user() returns bigint
-language sql stable security definer set search_path = pg_catalog, public
+language sql stable security definer
 as $$
     select nullif(split_part(s.scope, ':', 2), '')::bigint from {_SCOPE}
      where k.id = 1 and {_seal_check()}
 $$;
 
+-- The three policy functions have no SET search_path (a SET clause costs a settings save and restore on
+-- every call, and stops nothing here): every table they read is schema-qualified, and pg_catalog is
+-- searched first for functions and operators whatever the caller's search_path (pg_temp never is).
 -- session_user, not current_user: inside a SECURITY DEFINER function current_user is the owner.
 create or replace function shopcrm_platform_access() returns boolean
-language sql stable security definer set search_path = pg_catalog, public
+language sql stable security definer
 as $$
     select coalesce((select split_part(s.scope, ':', 3) = 'platform' and session_user::text = k.platform_role
                        from {_SCOPE} where k.id = 1 and {_seal_check()}), false)

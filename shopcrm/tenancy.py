@@ -93,45 +93,43 @@ def _stack(conn) -> list:
 
 
 @contextmanager
-def _scoped(conn, scope: tuple, until_commit: bool) -> Iterator[None]:
+def _pushed(conn, scope: tuple) -> Iterator[None]:
     stack = _stack(conn)
+    stack.append(scope)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+@contextmanager
+def _scoped(conn, scope: tuple, until_commit: bool) -> Iterator[None]:
     if until_commit:
         # The caller owns a transaction that ends with this block (a request): no savepoint, no restore.
         if not conn.in_atomic_block:
             raise RuntimeError("until_commit needs an open transaction")
         _enter(conn, scope)
-        stack.append(scope)
-        try:
+        with _pushed(conn, scope):
             yield
-        finally:
-            stack.pop()
         return
     if not conn.in_atomic_block:
         # The block is the whole transaction: the scope ends with it, nothing to restore.
         with transaction.atomic(using=conn.alias):
             _enter(conn, scope)
-            stack.append(scope)
-            try:
+            with _pushed(conn, scope):
                 yield
-            finally:
-                stack.pop()
         return
+    stack = _stack(conn)
     previous = stack[-1] if stack else None
     if previous == scope:
         # Already there (a service called from a request in its shop): no savepoint, no round trip.
-        stack.append(scope)
-        try:
+        with _pushed(conn, scope):
             yield
-        finally:
-            stack.pop()
         return
     with transaction.atomic(using=conn.alias):
         _enter(conn, scope)
-        stack.append(scope)
-        try:
+        with _pushed(conn, scope):
             yield
-        finally:
-            stack.pop()
         # On an exception, or a block marked for rollback, the savepoint (or the transaction) rolls back
         # and the scope with it.
         if not transaction.get_rollback(using=conn.alias):

@@ -166,3 +166,39 @@ def test_rows_written_under_a_forged_scope_are_refused(shop_fr, shop_us, cashier
         cursor.execute("select set_config('shopcrm.scope', %s, true)", [f"{shop_us.pk}::"])
         cursor.execute("update shopcrm_staffmembership set role = 'admin' where id = %s", [membership.pk])
         assert cursor.rowcount == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_of_ones_own_in_a_temporary_table_does_not_shadow_the_real_one(shop_fr, cashier_fr):
+    import hashlib
+
+    attacker_key = b"k" * 32
+    inner = bytes(b ^ 0x36 for b in attacker_key.ljust(64, b"\0"))
+    outer = bytes(b ^ 0x5C for b in attacker_key.ljust(64, b"\0"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "create temp table shopcrm_tenantkey "
+            "(id smallint, inner_pad bytea, outer_pad bytea, platform_role text)"
+        )
+        cursor.execute("insert into shopcrm_tenantkey values (1, %s, %s, 'x')", [inner, outer])
+        # Readable by the owner, whose rights the tenant functions run with.
+        cursor.execute(f'grant select on pg_temp.shopcrm_tenantkey to "{settings.DATABASE_ROLES["owner"]}"')
+        cursor.execute("select pg_backend_pid(), (extract(epoch from now()) * 1000000)::bigint")
+        pid, start = cursor.fetchone()
+        scope = f"{shop_fr.pk}::"
+        message = f"seal:{scope}:{pid}:{start}".encode()
+        seal = hashlib.sha256(outer + hashlib.sha256(inner + message).digest()).hexdigest()
+        cursor.execute(
+            "select set_config('shopcrm.scope', %s, true), set_config('shopcrm.seal', %s, true)",
+            [scope, seal],
+        )
+        cursor.execute("set local search_path = pg_temp, public")
+        assert count_memberships(cursor) == 0
+        # Nor does it let one make a proof the enter function accepts.
+        expires = int(time.time()) + 60
+        message = f"enter:{scope}:{pid}:{expires}".encode()
+        proof = hashlib.sha256(outer + hashlib.sha256(inner + message).digest()).hexdigest()
+        with pytest.raises(DatabaseError, match="valid proof"), transaction.atomic():
+            cursor.execute(
+                "select shopcrm_tenant_enter(%s, null, false, %s, %s)", [shop_fr.pk, expires, proof]
+            )
