@@ -78,7 +78,7 @@ def machine() -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["lookup", "messaging", "desk", "uploads"], default=None)
+    parser.add_argument("--only", choices=["lookup", "tenancy", "messaging", "desk", "uploads"], default=None)
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
     args = parser.parse_args(argv)
 
@@ -113,6 +113,12 @@ def main(argv=None) -> int:
         _write(
             RESULTS / f"lookup-{stamp}.md", report.lookup_report(samples, shop, machine=machine(), load=load)
         )
+    if args.only in (None, "tenancy"):
+        from bench import tenancy
+
+        print("Tenant boundary benchmark (sealed against first form)…", flush=True)
+        results = tenancy.run(log=log)
+        _write(RESULTS / f"tenancy-{stamp}.md", tenancy.report(results, machine()))
     if args.only in (None, "messaging"):
         from bench import messaging
 
