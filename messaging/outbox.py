@@ -30,6 +30,9 @@ MAX_ATTEMPTS = 6
 # Every retry waits less than the broker's visibility timeout, so Redis never redelivers a waiting task.
 RETRY_DELAYS = [10, 30, 90, 270, 810]
 SWEEP_AFTER = timedelta(minutes=1)
+# Every provider call times out well before this (EMAIL_TIMEOUT, the SMS backends' HTTP timeout, anymail's
+# requests timeout), so a message still SENDING after it was abandoned by a worker that died.
+SENDING_STUCK_AFTER = timedelta(minutes=5)
 
 
 class TransientSendError(Exception):
@@ -186,9 +189,9 @@ def messages_sweep() -> int:
             .values_list("pk", "shop_id")[:1000]
         )
         # A row stuck in SENDING for long means a worker died mid-send: it is not retried automatically,
-        # since the provider may have taken it; it is marked failed for a person to look at.
+        # since the provider may have taken it; it is marked failed for a person to look at (and "Retry").
         OutboundMessage.objects.filter(
-            status=OutboundMessage.Status.SENDING, updated_at__lt=timezone.now() - timedelta(minutes=30)
+            status=OutboundMessage.Status.SENDING, updated_at__lt=timezone.now() - SENDING_STUCK_AFTER
         ).update(status=OutboundMessage.Status.FAILED, last_error="worker stopped while sending")
     message_publish(ids)
     return len(ids)

@@ -46,7 +46,8 @@ def welcome_email(shop, customer) -> Rendered:
 
 
 def sms_opt_in(shop, customer) -> Rendered:
-    """Short: names the shop, asks for confirmation (reply or link), says how to stop."""
+    """Short: names the shop, asks for confirmation (reply or link), says how to stop. Plain text, not
+    HTML-escaped; the French and English wordings stay in GSM-7 (`messaging.sms.segments`)."""
     with translation.override(shop.language):
         text = render_to_string(
             "messaging/sms/opt_in.txt",
@@ -56,8 +57,11 @@ def sms_opt_in(shop, customer) -> Rendered:
 
 
 def sms_help(shop) -> Rendered:
+    """The answer to HELP: the shop, how to reach it (whatever of phone and email it set), STOP and START.
+    Texts are plain text: rendered without HTML escaping ("Joe's Pets & Co", not "Joe&#x27;s…")."""
+    contact = " ".join(part for part in (shop.contact_phone, shop.contact_email) if part)
     with translation.override(shop.language):
-        text = render_to_string("messaging/sms/help.txt", {"shop": shop}).strip()
+        text = render_to_string("messaging/sms/help.txt", {"shop": shop, "contact": contact}).strip()
     return Rendered(subject="", text=text)
 
 

@@ -172,11 +172,14 @@ def welcome_messages_queue(*, shop, customer, by, email: bool, sms: bool) -> lis
 
 @transaction.atomic
 def message_resend(*, shop, customer, channel: str, by) -> OutboundMessage:
-    """Send the welcome email or the SMS opt-in again, from the customer's popup. At most one per channel
-    every 10 minutes and three a day, so a customer is never flooded."""
+    """Send the welcome email or the SMS opt-in again, from the customer's popup (also its "Retry" after a
+    failure). At most one per channel every 10 minutes and three a day, so a customer is never flooded;
+    sends that failed or were held back never reached the customer and do not count."""
     EmailStatus, SmsStatus = _statuses()
     kind = OutboundMessage.Kind.WELCOME if channel == Channel.EMAIL else OutboundMessage.Kind.SMS_OPT_IN
-    recent = OutboundMessage.objects.filter(shop=shop, customer=customer, channel=channel, kind=kind)
+    recent = OutboundMessage.objects.filter(shop=shop, customer=customer, channel=channel, kind=kind).exclude(
+        status__in=[OutboundMessage.Status.FAILED, OutboundMessage.Status.SUPPRESSED]
+    )
     now = timezone.now()
     if recent.filter(created_at__gte=now - RESEND_MIN_INTERVAL).exists():
         raise ValidationError(_("A message was sent less than 10 minutes ago. Please wait before resending."))

@@ -190,6 +190,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / ".data" / "mail"))
+# An SMTP server that stops answering must not hold a worker: the outbox takes a send still running after
+# five minutes for a dead worker (messaging.outbox.SENDING_STUCK_AFTER).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="shopcrm <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = env.dict("ANYMAIL", default={})

@@ -198,3 +198,36 @@ def test_the_batch_task_sends_each_queued_message_once(shop_fr, published):
     send_messages.run(shop_fr.pk, ids)  # delivered twice (a worker died before acking): nothing doubles
     assert [m.status for m in rows(shop_fr)] == ["sent", "sent"]
     assert (len(mail.outbox), len(locmem.outbox)) == (1, 1)
+
+
+def test_retry_after_a_failed_send_is_never_held_back_by_the_resend_limit(shop_fr, published):
+    from messaging.services import message_resend
+
+    customer = create(shop_fr)
+    with shop_context(shop_fr):
+        OutboundMessage.objects.filter(customer=customer).update(status=OutboundMessage.Status.FAILED)
+        again = message_resend(shop=shop_fr, customer=customer, channel="sms", by=None)
+        assert again.status == OutboundMessage.Status.QUEUED
+        # A send that did go out still counts: no second text within ten minutes.
+        with pytest.raises(Exception, match="10 minutes"):
+            message_resend(shop=shop_fr, customer=customer, channel="sms", by=None)
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "platform"])
+def test_a_send_interrupted_by_a_dead_worker_shows_as_failed_after_five_minutes(shop_fr, published):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    customer = create(shop_fr)
+    with shop_context(shop_fr):
+        OutboundMessage.objects.filter(customer=customer, channel="email").update(
+            status=OutboundMessage.Status.SENDING, updated_at=timezone.now() - timedelta(minutes=6)
+        )
+        OutboundMessage.objects.filter(customer=customer, channel="sms").update(
+            status=OutboundMessage.Status.SENDING, updated_at=timezone.now() - timedelta(minutes=2)
+        )
+    outbox.messages_sweep()
+    with shop_context(shop_fr):
+        statuses = dict(OutboundMessage.objects.filter(customer=customer).values_list("channel", "status"))
+    assert statuses == {"email": "failed", "sms": "sending"}

@@ -62,3 +62,10 @@ def test_twilio_errors_say_whether_a_retry_may_help(status, transient):
     with pytest.raises(SmsError) as info:
         backend.send(MESSAGE)
     assert info.value.transient is transient
+
+
+def test_every_twilio_send_asks_for_delivery_receipts_at_our_status_webhook(settings):
+    settings.SITE_URL = "https://crm.example"
+    client = FakeClient()
+    get_backend("messaging.sms.backends.twilio.SmsBackend", client=client).send(MESSAGE)
+    assert client.messages.calls[0]["status_callback"] == "https://crm.example/webhooks/twilio/status/"

@@ -1,9 +1,14 @@
 from django.conf import settings
+from django.urls import reverse
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from messaging.sms import SmsError, SmsMessage, SmsResult
 from messaging.sms.backends.base import BaseSmsBackend
+
+# Far below the outbox's SENDING_STUCK_AFTER: a hung request must not look like a dead worker.
+TIMEOUT_SECONDS = 30
 
 
 class SmsBackend(BaseSmsBackend):
@@ -11,15 +16,23 @@ class SmsBackend(BaseSmsBackend):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.client = kwargs.get("client") or Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        self.client = kwargs.get("client") or Client(
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS),
+        )
 
     def send(self, message: SmsMessage) -> SmsResult:
+        # Delivery receipts come back to our status webhook (signed with the auth token, like inbound).
+        callback = self.options.get("status_callback") or settings.SITE_URL + reverse(
+            "messaging:twilio_status"
+        )
         try:
             sent = self.client.messages.create(
                 to=message.to,
                 from_=message.sender or settings.TWILIO_FROM_NUMBER,
                 body=message.body,
-                status_callback=self.options.get("status_callback"),
+                status_callback=callback,
             )
         except TwilioRestException as exc:
             # 429 and 5xx may pass on a later try; other 4xx (bad number, blocked) will not.
