@@ -82,6 +82,8 @@ class OutboundMessage(models.Model):
         DELIVERED = "delivered", _("delivered")
         FAILED = "failed", _("failed")
         BOUNCED = "bounced", _("bounced")
+        # A soft bounce (mailbox full, server busy): kept with its diagnostic, counted towards suppression.
+        DEFERRED = "deferred", _("soft bounce")
         SUPPRESSED = "suppressed", _("suppressed")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")

@@ -13,12 +13,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseForbidden
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from customers.models import Customer, SmsStatus
-from messaging import services
+from messaging import bounces, services
 from messaging.models import ConsentEvent, OutboundMessage, WebhookEvent
 from shopcrm.tenancy import cross_shop, shop_context
 
@@ -138,7 +139,8 @@ def twilio_status(request):
 
 @receiver(tracking)
 def anymail_tracking(sender, event, esp_name, **kwargs):
-    """ESP events (anymail's tracking webhooks, basic-auth WEBHOOK_SECRET), processed once per event id."""
+    """ESP events (anymail's tracking webhooks, basic-auth WEBHOOK_SECRET), processed once per event id
+    (or, for ESPs that give none, per payload)."""
     if not event.message_id:
         return
     with cross_shop("anymail tracking: find the message by provider id"):
@@ -146,21 +148,16 @@ def anymail_tracking(sender, event, esp_name, **kwargs):
     if message is None:
         return
     with shop_context(message.shop_id), transaction.atomic():
-        if not _first_time(message.shop, esp_name[:20], event.event_id or ""):
+        if not _first_time(message.shop, esp_name[:20], event.event_id or bounces.payload_id(event)):
             return
         customer = Customer.objects.filter(pk=message.customer_id).first()
         kind = event.event_type
         if kind == "delivered":
-            OutboundMessage.objects.filter(pk=message.pk, status="sent").update(status="delivered")
-        elif kind in ("bounced", "rejected"):
-            OutboundMessage.objects.filter(pk=message.pk).update(status="bounced")
-            services.email_bounced(
-                shop=message.shop,
-                customer=customer,
-                address=message.recipient,
-                complaint=False,
-                detail=f"{esp_name} {kind}",
+            OutboundMessage.objects.filter(pk=message.pk, status__in=["sent", "deferred"]).update(
+                status="delivered", updated_at=timezone.now()
             )
+        elif kind in ("bounced", "rejected"):
+            _bounced(message, customer, event, esp_name)
         elif kind == "complained":
             services.email_bounced(
                 shop=message.shop,
@@ -176,3 +173,29 @@ def anymail_tracking(sender, event, esp_name, **kwargs):
                 source=ConsentEvent.Source.WEBHOOK,
                 detail=f"{esp_name} unsubscribe",
             )
+
+
+def _bounced(message: OutboundMessage, customer, event, esp_name: str) -> None:
+    """Hard: the address is suppressed now. Soft: the message keeps the diagnostic and the address is
+    suppressed only after SOFT_BOUNCE_LIMIT soft bounces in a row (`messaging.bounces`)."""
+    said = bounces.diagnostic(event)
+    if event.event_type == "bounced" and bounces.is_soft(event):
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            status=OutboundMessage.Status.DEFERRED,
+            last_error=f"soft bounce: {said}"[:500],
+            updated_at=timezone.now(),
+        )
+        in_a_row = bounces.soft_bounces_in_a_row(shop=message.shop, address=message.recipient)
+        if in_a_row < bounces.SOFT_BOUNCE_LIMIT:
+            return
+        detail = f"{esp_name}: {in_a_row} soft bounces in a row: {said}"
+    else:
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            status=OutboundMessage.Status.BOUNCED,
+            last_error=f"bounce: {said}"[:500],
+            updated_at=timezone.now(),
+        )
+        detail = f"{esp_name} {event.event_type}: {said}"
+    services.email_bounced(
+        shop=message.shop, customer=customer, address=message.recipient, complaint=False, detail=detail[:200]
+    )

@@ -20,6 +20,39 @@ def database_roles(app_configs, **kwargs):
     ]
 
 
+def esp_name() -> str:
+    """`postmark` for `anymail.backends.postmark.EmailBackend`; "" for a non-ESP backend."""
+    parts = settings.EMAIL_BACKEND.split(".")
+    return parts[2] if len(parts) > 3 and parts[:2] == ["anymail", "backends"] else ""
+
+
+# ESPs whose anymail webhook needs a package of its own (an optional extra).
+ESP_PACKAGES = {"amazon_ses": "boto3"}
+
+
+def esp_ready() -> bool:
+    """The configured ESP's webhook can run: its extra package, if any, is installed."""
+    import importlib.util
+
+    package = ESP_PACKAGES.get(esp_name())
+    return package is None or importlib.util.find_spec(package) is not None
+
+
+@register(Tags.compatibility)
+def esp_package(app_configs, **kwargs):
+    if esp_ready():
+        return []
+    package = ESP_PACKAGES[esp_name()]
+    return [
+        Error(
+            f"The {esp_name()} email backend needs {package}, which is not installed: its tracking "
+            "webhook is not mounted and sending fails.",
+            hint=f"pip install 'django-anymail[{esp_name().replace('_', '-')}]' (README, Configuration).",
+            id="shopcrm.E003",
+        )
+    ]
+
+
 @register(Tags.security)
 def esp_webhook_secret(app_configs, **kwargs):
     if not settings.EMAIL_BACKEND.startswith("anymail.") or settings.ANYMAIL.get("WEBHOOK_SECRET"):

@@ -6,7 +6,7 @@ from twilio.request_validator import RequestValidator
 from customers.models import Customer
 from customers.services import customer_create
 from messaging import outbox
-from messaging.models import ConsentEvent, OutboundMessage, Suppression
+from messaging.models import ConsentEvent, OutboundMessage, Suppression, WebhookEvent
 from shopcrm.tenancy import shop_context
 
 # Webhooks find their shop on the platform connection, which sees only committed rows.
@@ -229,3 +229,113 @@ def test_an_email_sent_without_an_esp_gets_a_random_provider_id(shop_fr, betty):
     with shop_context(shop_fr):
         provider_id = OutboundMessage.objects.get(pk=message.pk).provider_message_id
     assert provider_id.startswith("mail-") and provider_id != f"mail-{message.pk}" and len(provider_id) == 37
+
+
+def _bounce(message, *, mta="", esp_event=None, event_id=None):
+    return AnymailTrackingEvent(
+        event_type="bounced",
+        message_id=message.provider_message_id,
+        event_id=event_id,
+        recipient=message.recipient,
+        mta_response=mta,
+        esp_event=esp_event if esp_event is not None else {"recipient": message.recipient, "mta": mta},
+    )
+
+
+@pytest.fixture
+def sent_email(shop_fr, betty):
+    def _sent(provider_id):
+        """Another email to Betty, sent (its own outbox row)."""
+        with shop_context(shop_fr):
+            return OutboundMessage.objects.create(
+                shop=shop_fr,
+                customer=betty,
+                channel="email",
+                kind="welcome",
+                recipient="betty@example.com",
+                body_text="Welcome",
+                status="sent",
+                provider_message_id=provider_id,
+            )
+
+    return _sent
+
+
+def test_a_soft_bounce_keeps_its_diagnostic_and_suppresses_nothing(shop_fr, betty, sent_email):
+    message = sent_email("esp-soft-1")
+    tracking.send(sender=None, event=_bounce(message, mta="452 4.2.2 Mailbox full"), esp_name="Brevo")
+    with shop_context(shop_fr):
+        message.refresh_from_db()
+        assert message.status == "deferred" and "Mailbox full" in message.last_error
+        assert not Suppression.objects.exists()
+    assert fresh(shop_fr, betty).email_status != "bounced"
+
+
+def test_soft_bounces_in_a_row_suppress_the_address_but_a_delivery_between_resets_the_count(
+    shop_fr, betty, sent_email
+):
+    for n in range(2):
+        message = sent_email(f"esp-soft-{n}")
+        tracking.send(
+            sender=None, event=_bounce(message, mta=f"421 4.7.0 Try later {n}"), esp_name="Postmark"
+        )
+    # Delivered in between: the count starts again.
+    message = sent_email("esp-ok")
+    tracking.send(
+        sender=None,
+        event=AnymailTrackingEvent(event_type="delivered", message_id="esp-ok", event_id="d-1", esp_event={}),
+        esp_name="Postmark",
+    )
+    for n in range(2, 4):
+        message = sent_email(f"esp-soft-{n}")
+        tracking.send(
+            sender=None, event=_bounce(message, mta=f"421 4.7.0 Try later {n}"), esp_name="Postmark"
+        )
+    with shop_context(shop_fr):
+        assert not Suppression.objects.exists()
+    # Three in a row since the delivery: suppressed, and the ledger says why.
+    message = sent_email("esp-soft-4")
+    tracking.send(sender=None, event=_bounce(message, mta="421 4.7.0 Try later 4"), esp_name="Postmark")
+    with shop_context(shop_fr):
+        assert Suppression.objects.filter(address="betty@example.com").exists()
+        event = ConsentEvent.objects.filter(customer=betty, action="bounced").latest("pk")
+    assert "3 soft bounces in a row" in event.detail
+
+
+def test_a_hard_bounce_keeps_its_diagnostic(shop_fr, betty, sent_email):
+    message = sent_email("esp-hard-1")
+    tracking.send(sender=None, event=_bounce(message, mta="550 5.1.1 User unknown"), esp_name="Postmark")
+    with shop_context(shop_fr):
+        message.refresh_from_db()
+        assert message.status == "bounced" and "User unknown" in message.last_error
+        event = ConsentEvent.objects.filter(customer=betty, action="bounced").latest("pk")
+    assert "User unknown" in event.detail
+
+
+def test_an_event_without_an_id_is_processed_once(shop_fr, betty, sent_email):
+    message = sent_email("esp-noid")
+    payload = {"event": "soft_bounce", "message-id": "esp-noid", "reason": "mailbox full", "ts": 1764590000}
+    for _ in range(2):
+        tracking.send(sender=None, event=_bounce(message, esp_event=payload), esp_name="Brevo")
+    with shop_context(shop_fr):
+        assert OutboundMessage.objects.get(pk=message.pk).status == "deferred"
+        assert WebhookEvent.objects.filter(provider="Brevo").count() == 1
+
+
+def test_an_esp_whose_webhook_needs_a_missing_package_is_named_by_a_check_and_not_mounted(
+    settings, monkeypatch
+):
+    import importlib.util
+
+    from shopcrm.checks import esp_package
+    from shopcrm.urls import esp_tracking_urls
+
+    settings.EMAIL_BACKEND = "anymail.backends.amazon_ses.EmailBackend"
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "boto3" else real(name, *a)
+    )
+    assert [e.id for e in esp_package(None)] == ["shopcrm.E003"]
+    assert esp_tracking_urls() == []
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    assert [str(p.pattern) for p in esp_tracking_urls()] == ["postmark/tracking/"]
