@@ -56,6 +56,14 @@ def sms_opt_in(shop, customer) -> Rendered:
     return Rendered(subject="", text=text)
 
 
+def sms_which_shop(shop) -> Rendered:
+    """To a number several shops asked at once: a YES cannot say which; each shop's link can. Names none of
+    the shops (one shop's reply must not tell of another's customer)."""
+    with translation.override(shop.language):
+        text = render_to_string("messaging/sms/which_shop.txt", {}).strip()
+    return Rendered(subject="", text=text)
+
+
 def sms_help(shop) -> Rendered:
     """The answer to HELP: the shop, how to reach it (whatever of phone and email it set), STOP and START.
     Texts are plain text: rendered without HTML escaping ("Joe's Pets & Co", not "Joe&#x27;s…")."""

@@ -332,13 +332,23 @@ def sms_opt_out(*, shop, customer, source, detail="", ip=None, user_agent="") ->
 
 @transaction.atomic
 def sms_help_queue(*, shop, customer, phone: str) -> OutboundMessage:
+    """The answer to HELP, from `shop` (the one that texted the number last)."""
+    return _reply_queue(shop=shop, customer=customer, phone=phone, rendered=render.sms_help(shop))
+
+
+def sms_which_shop_queue(*, shop, customer, phone: str) -> OutboundMessage:
+    """A YES that several shops wait for: the customer is asked to answer through each shop's link."""
+    return _reply_queue(shop=shop, customer=customer, phone=phone, rendered=render.sms_which_shop(shop))
+
+
+def _reply_queue(*, shop, customer, phone: str, rendered) -> OutboundMessage:
     message = _queue_one(
         shop=shop,
         customer=customer,
         channel=Channel.SMS,
         kind=OutboundMessage.Kind.SMS_HELP,
         recipient=phone,
-        rendered=render.sms_help(shop),
+        rendered=rendered,
         by=None,
     )
     outbox.message_publish_on_commit([(message.pk, message.shop_id)])

@@ -90,9 +90,26 @@ def _act_on_reply(holders: list[Customer], word: str, phone: str) -> None:
                     shop=customer.shop, customer=customer, source=ConsentEvent.Source.SMS_REPLY, detail=word
                 )
         return
+    if word in CONFIRM_WORDS:
+        # With one sender number for every shop, a YES says nothing of which shop it answers: it is
+        # credited only when exactly one shop is waiting for this number's answer.
+        pending = [c for c in holders if c.sms_status == SmsStatus.PENDING]
+        if len(pending) == 1:
+            with shop_context(pending[0].shop):
+                services.sms_confirm(
+                    shop=pending[0].shop,
+                    customer=pending[0],
+                    source=ConsentEvent.Source.SMS_REPLY,
+                    detail=word,
+                )
+        elif pending:
+            asker = _latest_asker(pending)
+            with shop_context(asker.shop):
+                services.sms_which_shop_queue(shop=asker.shop, customer=asker, phone=phone)
+        return
     target = _latest_asker(holders)
     with shop_context(target.shop):
-        if (word in CONFIRM_WORDS and target.sms_status == SmsStatus.PENDING) or word in START_WORDS:
+        if word in START_WORDS:
             services.sms_confirm(
                 shop=target.shop, customer=target, source=ConsentEvent.Source.SMS_REPLY, detail=word
             )

@@ -339,3 +339,44 @@ def test_an_esp_whose_webhook_needs_a_missing_package_is_named_by_a_check_and_no
     assert esp_tracking_urls() == []
     settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
     assert [str(p.pattern) for p in esp_tracking_urls()] == ["postmark/tracking/"]
+
+
+def test_a_yes_two_shops_wait_for_confirms_neither_and_asks_for_the_link(client, shop_fr, shop_us, betty):
+    with shop_context(shop_us):
+        other = customer_create(
+            shop=shop_us,
+            by=None,
+            first_name="Betty",
+            last_name="Smith",
+            phone="+33612345678",
+            send_sms_opt_in=True,
+        )
+    assert inbound(client, "OUI").status_code == 200
+    assert fresh(shop_fr, betty).sms_status == "pending"
+    assert fresh(shop_us, other).sms_status == "pending"
+    replies = []
+    for shop in (shop_fr, shop_us):
+        with shop_context(shop):
+            replies += list(
+                OutboundMessage.objects.filter(kind="sms_help").values_list("body_text", flat=True)
+            )
+    assert len(replies) == 1 and ("link" in replies[0] or "lien" in replies[0])
+    assert "Paws Test" not in replies[0] and "Pressing Test" not in replies[0]
+
+
+def test_a_yes_only_one_shop_waits_for_is_credited_to_it_even_if_another_texted_later(
+    client, shop_fr, shop_us, betty
+):
+    with shop_context(shop_us):
+        other = customer_create(shop=shop_us, by=None, first_name="B", last_name="S", phone="+33612345678")
+        OutboundMessage.objects.create(
+            shop=shop_us,
+            customer=other,
+            channel="sms",
+            kind="sms_help",
+            recipient="+33612345678",
+            body_text="x",
+        )
+    inbound(client, "YES")
+    assert fresh(shop_fr, betty).sms_status == "opted_in"
+    assert fresh(shop_us, other).sms_status != "opted_in"
