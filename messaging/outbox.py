@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from email.utils import formataddr, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -82,6 +82,7 @@ def message_send(*, message_id: int, shop_id: int) -> str:
     with shop_context(shop_id):
         message = (
             OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("shop")
             .annotate(suppressed=_suppressed())
             .filter(pk=message_id)
             .first()
@@ -147,12 +148,14 @@ def text_to_send(message: OutboundMessage) -> str:
 
 def _deliver(message: OutboundMessage, text: str) -> str:
     if message.channel == OutboundMessage.Channel.EMAIL:
+        # Dated when it leaves, in the shop's own zone (Django's default says -0000, "zone unknown").
+        date = format_datetime(timezone.now().astimezone(message.shop.tzinfo))
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=text,
             from_email=message.sender or None,
             to=[message.recipient],
-            headers=message.headers,
+            headers={**message.headers, "Date": date},
         )
         if message.body_html:
             email.attach_alternative(message.body_html, "text/html")

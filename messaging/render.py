@@ -92,4 +92,5 @@ def staff_invitation(shop, membership, *, invited_by) -> Rendered:
         }
         subject = _("You are invited to %(shop)s on shopcrm") % {"shop": shop.name}
         text = render_to_string("messaging/email/staff_invitation.txt", context)
-    return Rendered(subject=subject, text=text)
+    # RFC 3834: written by a program, so vacation responders stay quiet.
+    return Rendered(subject=subject, text=text, headers={"Auto-Submitted": "auto-generated"})

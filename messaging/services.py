@@ -111,6 +111,10 @@ def consent_request(*, shop, customer, channel: str, by, wording: str = "", word
 
 def _outbound(*, shop, customer, channel, kind, recipient, rendered, by) -> OutboundMessage:
     now = timezone.now()
+    headers = dict(rendered.headers)
+    if channel == Channel.EMAIL and shop.contact_email:
+        # Answers go to the shop, not to the platform's no-reply sender.
+        headers.setdefault("Reply-To", shop.contact_email)
     return OutboundMessage(
         shop=shop,
         customer=customer,
@@ -121,7 +125,7 @@ def _outbound(*, shop, customer, channel, kind, recipient, rendered, by) -> Outb
         subject=rendered.subject,
         body_text=rendered.text,
         body_html=rendered.html,
-        headers=rendered.headers,
+        headers=headers,
         by=by,
         created_at=now,
         updated_at=now,

@@ -68,6 +68,20 @@ def esp_webhook_secret(app_configs, **kwargs):
 
 
 @register(Tags.security, deploy=True)
+def site_url_https(app_configs, **kwargs):
+    if settings.SITE_URL.startswith("https://"):
+        return []
+    return [
+        Error(
+            "SITE_URL is not https: the verify, unsubscribe and invitation links in emails and texts would "
+            "travel in clear.",
+            hint="Set SITE_URL=https://… (the public address behind your TLS proxy).",
+            id="shopcrm.E004",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
 def database_roles_deploy(app_configs, **kwargs):
     if dbroles.separate_roles():
         return []

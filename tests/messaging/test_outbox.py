@@ -231,3 +231,29 @@ def test_a_send_interrupted_by_a_dead_worker_shows_as_failed_after_five_minutes(
     with shop_context(shop_fr):
         statuses = dict(OutboundMessage.objects.filter(customer=customer).values_list("channel", "status"))
     assert statuses == {"email": "failed", "sms": "sending"}
+
+
+def test_an_email_answers_to_the_shop_and_is_dated_in_its_zone(shop_fr, published):
+    from shopcrm.services import shop_update
+
+    shop_update(shop=shop_fr, contact_email="bonjour@lilas.example")
+    customer = create(shop_fr, send_sms_opt_in=False)
+    with shop_context(shop_fr):
+        message = OutboundMessage.objects.get(customer=customer, channel="email")
+    outbox.message_send(message_id=message.pk, shop_id=shop_fr.pk)
+    sent = mail.outbox[-1]
+    assert sent.extra_headers["Reply-To"] == "bonjour@lilas.example"
+    assert sent.message()["Date"].endswith(("+0100", "+0200"))  # Europe/Paris, winter or summer
+
+
+def test_staff_mail_says_it_was_written_by_a_program(shop_fr, admin_fr, published):
+    from shopcrm.mail import password_reset_send
+    from shopcrm.services import staff_invite
+
+    membership = staff_invite(shop=shop_fr, by=admin_fr, email="new@lilas.example", role="cashier")
+    with shop_context(shop_fr):
+        message = OutboundMessage.objects.get(staff_membership=membership)
+    outbox.message_send(message_id=message.pk, shop_id=shop_fr.pk)
+    assert mail.outbox[-1].extra_headers["Auto-Submitted"] == "auto-generated"
+    password_reset_send(user_id=admin_fr.pk, language="fr")
+    assert mail.outbox[-1].extra_headers["Auto-Submitted"] == "auto-generated"

@@ -15,6 +15,7 @@ PRODUCTION = {
     "DATABASE_OWNER_URL": "postgres://shopcrm:o@db.example/shopcrm",
     "DATABASE_PLATFORM_URL": "postgres://shopcrm_platform:p@db.example/shopcrm",
     "REDIS_URL": "redis://redis.example:6379/0",
+    "SITE_URL": "https://crm.example",
 }
 
 
@@ -45,3 +46,8 @@ def test_production_with_one_role_for_everything_fails_the_deploy_check():
 def test_a_runtime_role_shared_with_another_fails_too(role):
     result = check_deploy(**{role: PRODUCTION["DATABASE_URL"]})
     assert result.returncode != 0 and "shopcrm.E001" in result.stdout + result.stderr
+
+
+def test_production_links_must_be_https():
+    result = check_deploy(SITE_URL="http://crm.example")
+    assert result.returncode != 0 and "shopcrm.E004" in result.stdout + result.stderr
