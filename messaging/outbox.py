@@ -16,10 +16,11 @@ from email.utils import format_datetime, formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from messaging import windows
 from messaging.models import INVITATION_LINK, OutboundMessage, Suppression
 from messaging.sms import SmsError, SmsMessage, send_sms
 from shopcrm.tenancy import cross_shop, shop_context
@@ -93,6 +94,12 @@ def message_send(*, message_id: int, shop_id: int) -> str:
             message.status = OutboundMessage.Status.SUPPRESSED
             message.save(update_fields=["status", "updated_at"])
             return message.status
+        opening = windows.next_opening(message.shop) if windows.waits_for_window(message) else None
+        if opening is not None:
+            # Outside the shop's send window: deferred, not dropped; the sweeper publishes it at `opening`.
+            message.not_before, message.updated_at = opening, timezone.now()
+            message.save(update_fields=["not_before", "updated_at"])
+            return "scheduled"
         message.status = OutboundMessage.Status.SENDING
         message.attempts += 1
         message.save(update_fields=["status", "attempts", "updated_at"])
@@ -188,6 +195,7 @@ def messages_sweep() -> int:
     with cross_shop("outbox sweeper: re-publish stale queued messages"):
         ids = list(
             OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, updated_at__lt=cutoff)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=windows.now()))
             .order_by("pk")
             .values_list("pk", "shop_id")[:1000]
         )

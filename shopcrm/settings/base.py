@@ -204,6 +204,8 @@ SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / ".data" / "sms"))
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+# Marketing and consent-request texts wait for the shop's legal hours (messaging.windows).
+SMS_SEND_WINDOWS = env.bool("SMS_SEND_WINDOWS", default=True)
 
 # Shared between web and workers: the progress of exports and imports running as tasks.
 CACHES = {

@@ -16,6 +16,9 @@ STORAGES = {
 # A dedicated queue so that a test worker never takes tasks meant for a running `make run`.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="shopcrm-test")
 AXES_FAILURE_LIMIT = 5
+# Tests send texts whatever the hour they run at; tests/messaging/test_send_windows.py turns the windows on
+# with fixed clocks.
+SMS_SEND_WINDOWS = env.bool("SMS_SEND_WINDOWS", default=False)
 # The worker test reads a task's return value back through Redis.
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-{os.getpid()}"
