@@ -150,6 +150,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "shopcrm.http.client_ip"
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Sessions live in Redis, not in PostgreSQL: a session key is a credential, and nothing an SQL statement run
+# as the app's role can read should let it sign in as someone else (the database holds no session at all).
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie: the token is put in hx-headers from the template.
 

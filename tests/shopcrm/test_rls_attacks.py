@@ -202,3 +202,12 @@ def test_a_key_of_ones_own_in_a_temporary_table_does_not_shadow_the_real_one(sho
             cursor.execute(
                 "select shopcrm_tenant_enter(%s, null, false, %s, %s)", [shop_fr.pk, expires, proof]
             )
+
+
+def test_no_session_key_is_kept_where_sql_can_read_it(client, cashier_fr):
+    client.force_login(cashier_fr)
+    assert client.get("/").status_code in (200, 302)
+    with connection.cursor() as cursor:
+        cursor.execute("select count(*) from django_session")
+        assert cursor.fetchone()[0] == 0
+    assert client.session.session_key  # the session exists, in the cache
