@@ -75,8 +75,11 @@ def _grant(cursor, role: str) -> None:
         [role, role],
     )
     for name, kind in cursor.fetchall():
+        if name == "shopcrm_user":
+            continue  # below: every column but the password
         rights = "usage, select" if kind == "S" else "select, insert, update, delete"
         cursor.execute(f'grant {rights} on "{name}" to "{role}"')
+    _grant_users(cursor, role)
     cursor.execute(
         "select has_table_privilege(%s, 'shopcrm_tenantkey', 'SELECT') "
         "or has_table_privilege(%s, 'shopcrm_tenantkey', 'UPDATE')",
@@ -84,6 +87,36 @@ def _grant(cursor, role: str) -> None:
     )
     if cursor.fetchone()[0]:
         cursor.execute(f'revoke all on shopcrm_tenantkey from "{role}"')
+
+
+def _grant_users(cursor, role: str) -> None:
+    """Staff accounts: read, create, delete, update every column but `password`, which changes only through
+    `shopcrm_password_set` (a proof the app's code makes; see shopcrm.models.User.save)."""
+    cursor.execute("select to_regclass('shopcrm_user') is not null")
+    if not cursor.fetchone()[0]:
+        return
+    cursor.execute(
+        "select attname from pg_attribute where attrelid = 'shopcrm_user'::regclass and attnum > 0 "
+        "and not attisdropped and attname <> 'password' "
+        "and not has_column_privilege(%s, 'shopcrm_user', attname, 'UPDATE')",
+        [role],
+    )
+    missing = [row[0] for row in cursor.fetchall()]
+    cursor.execute(
+        "select has_table_privilege(%s, 'shopcrm_user', 'UPDATE') "
+        "or not has_table_privilege(%s, 'shopcrm_user', 'SELECT')",
+        [role, role],
+    )
+    if cursor.fetchone()[0] or missing:
+        cursor.execute(f'revoke update on shopcrm_user from "{role}"')
+        cursor.execute(f'grant select, insert, delete on shopcrm_user to "{role}"')
+        cursor.execute(
+            "select string_agg(quote_ident(attname), ', ') from pg_attribute "
+            "where attrelid = 'shopcrm_user'::regclass and attnum > 0 and not attisdropped "
+            "and attname <> 'password'"
+        )
+        columns = cursor.fetchone()[0]
+        cursor.execute(f'grant update ({columns}) on shopcrm_user to "{role}"')
 
 
 def _platform_policies(cursor, role: str) -> None:

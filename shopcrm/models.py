@@ -143,6 +143,38 @@ class User(AbstractBaseUser):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_password = user.__dict__.get("password")
+        return user
+
+    def save(self, *args, **kwargs):
+        """The database role may not UPDATE `password`: a changed password is stored through
+        `shopcrm_password_set` with a proof (`shopcrm.tenancy.password_store`), every other column as usual.
+        A new account's first INSERT carries its password."""
+        if self._state.adding:
+            super().save(*args, **kwargs)
+            self._stored_password = self.password
+            return
+        fields = kwargs.pop("update_fields", None)
+        if fields is None:
+            fields = [f.attname for f in self._meta.concrete_fields if not f.primary_key]
+        fields = list(fields)
+        if "password" in fields and self.password != getattr(self, "_stored_password", None):
+            from shopcrm.tenancy import password_store
+
+            password_store(self, using=kwargs.get("using"))
+            self._stored_password = self.password
+        fields = [f for f in fields if f != "password"]
+        if fields:
+            super().save(*args, update_fields=fields, **kwargs)
+        elif self._password is not None:  # what Django's own save does after set_password
+            from django.contrib.auth import password_validation
+
+            password_validation.password_changed(self._password, self)
+            self._password = None
+
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email.strip())

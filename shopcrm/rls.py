@@ -118,6 +118,39 @@ as $$
 $$;
 """  # noqa: S608
 
+_PASSWORD_PROOF = _hmac(
+    "'password:' || p_user || ':' || p_hash || ':' || pg_backend_pid() || ':' || p_expires"
+)
+
+# The app role may not UPDATE a password column (an injected statement could give another shop's admin a
+# password it knows): a password changes only through this function, with a proof made by the app's code.
+PASSWORD_FUNCTION = f"""
+create or replace function shopcrm_password_set(p_user bigint, p_hash text, p_expires bigint, p_proof text)
+returns void
+language plpgsql volatile security definer set search_path = pg_catalog, public, pg_temp
+as $$
+declare
+    k public.shopcrm_tenantkey;
+    v_now double precision := extract(epoch from clock_timestamp());
+begin
+    select * into k from public.shopcrm_tenantkey where id = 1;
+    if not found or p_proof is null or p_expires is null or p_expires < v_now or p_expires > v_now + 900
+       or p_proof <> {_PASSWORD_PROOF} then
+        raise exception 'shopcrm: refused to change a password without a valid proof' using errcode = '42501';
+    end if;
+    update public.shopcrm_user set password = p_hash where id = p_user;
+end
+$$;
+"""  # noqa: S608
+
+
+def password_function() -> migrations.RunSQL:
+    return migrations.RunSQL(
+        sql=PASSWORD_FUNCTION,
+        reverse_sql="drop function if exists shopcrm_password_set(bigint, text, bigint, text)",
+    )
+
+
 DROP_FUNCTIONS = """
 drop function if exists shopcrm_platform_access();
 drop function if exists shopcrm_tenant_user();

@@ -211,3 +211,23 @@ def test_no_session_key_is_kept_where_sql_can_read_it(client, cashier_fr):
         cursor.execute("select count(*) from django_session")
         assert cursor.fetchone()[0] == 0
     assert client.session.session_key  # the session exists, in the cache
+
+
+def test_an_injected_statement_cannot_give_an_account_a_password_it_knows(admin_fr):
+    from shopcrm.models import User
+
+    known = "pbkdf2_sha256$1000000$salt$known"
+    assert "permission denied" in refused(
+        "update shopcrm_user set password = %s where id = %s", [known, admin_fr.pk]
+    )
+    expires = int(time.time()) + 60
+    assert "valid proof" in refused(
+        "select shopcrm_password_set(%s, %s, %s, %s)", [admin_fr.pk, known, expires, "0" * 64]
+    )
+    # Everything else about the account stays writable, and the app's own code still changes passwords.
+    with connection.cursor() as cursor:
+        cursor.execute("update shopcrm_user set full_name = 'Renamed' where id = %s", [admin_fr.pk])
+    user = User.objects.get(pk=admin_fr.pk)
+    user.set_password("Lilac-Harbour-77")
+    user.save()
+    assert User.objects.get(pk=admin_fr.pk).check_password("Lilac-Harbour-77")
