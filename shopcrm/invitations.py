@@ -45,10 +45,26 @@ def wants_password(membership: StaffMembership) -> bool:
     return membership.created_account and not membership.user.has_usable_password()
 
 
+def awaits_first_password(membership: StaffMembership | None) -> bool:
+    """The invitation is open (not answered, not withdrawn) and its account still needs a password."""
+    return (
+        membership is not None
+        and membership.is_pending
+        and membership.is_active
+        and wants_password(membership)
+    )
+
+
+def account_link_open(membership: StaffMembership | None, token: str) -> bool:
+    """What the account-creation link's page checks: the invitation awaits its password and the token is
+    this invitation's, unexpired and unused."""
+    return awaits_first_password(membership) and account_token_valid(membership, token)
+
+
 def invitation_url(membership: StaffMembership) -> str:
     """Where the invitation email sends the person: to choose the first password of the account the
     invitation created, or else to sign in and accept."""
-    if membership.is_pending and wants_password(membership):
+    if awaits_first_password(membership):
         path = reverse(
             "invitation_account", args=[membership.shop_id, membership.pk, account_token(membership)]
         )

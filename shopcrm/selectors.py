@@ -7,6 +7,17 @@ def membership_list(*, user) -> list[StaffMembership]:
     once `tenancy.request_scope` named the user), by shop name. Only accepted ones give access."""
     return list(
         StaffMembership.objects.filter(user=user, is_active=True, declined_at__isnull=True)
+        .select_related("shop")
+        .order_by("shop__name")
+    )
+
+
+def invitation_list(*, user) -> list[StaffMembership]:
+    """The user's open invitations, with who sent them (readable in the request's user scope)."""
+    return list(
+        StaffMembership.objects.filter(
+            user=user, is_active=True, accepted_at__isnull=True, declined_at__isnull=True
+        )
         .select_related("shop", "invited_by")
         .order_by("shop__name")
     )

@@ -230,11 +230,11 @@ def staff_invitation_answer(*, user: User, membership_id: int, accept: bool) -> 
 def invitation_account_activate(*, membership: StaffMembership, password: str) -> User:
     """The owner of an account an invitation created chose its first password through the invitation's
     link: the password is set and the invitation accepted. The caller checked the link's token."""
-    from shopcrm.invitations import wants_password
+    from shopcrm.invitations import awaits_first_password
 
     with shop_context(membership.shop_id):
         membership = StaffMembership.objects.select_for_update().select_related("user").get(pk=membership.pk)
-        if not (membership.is_pending and membership.is_active and wants_password(membership)):
+        if not awaits_first_password(membership):
             raise ValidationError(_("This invitation is no longer open."))
         user = membership.user
         try:

@@ -45,7 +45,7 @@ def invitation_list(request):
     return render(
         request,
         "shopcrm/invitations.html",
-        {"invitations": request.invitations, "memberships": request.memberships},
+        {"invitations": selectors.invitation_list(user=request.user), "memberships": request.memberships},
     )
 
 
@@ -78,14 +78,7 @@ def invitation_account(request, shop_id, pk, token):
     """The link of an invitation that created an account: its owner chooses the first password, which
     accepts the invitation, and is signed in. The link works once and for INVITATION_LINK_DAYS."""
     membership = selectors.invitation_for_link(shop_id=shop_id, pk=pk)
-    valid = (
-        membership is not None
-        and membership.is_pending
-        and membership.is_active
-        and invitations.wants_password(membership)
-        and invitations.account_token_valid(membership, token)
-    )
-    if not valid:
+    if not invitations.account_link_open(membership, token):
         return render(request, "registration/invitation_account.html", {"validlink": False}, status=410)
     form = SetPasswordForm(membership.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
