@@ -51,6 +51,18 @@ _SCOPE = (
     "pg_catalog.current_setting('shopcrm.seal', true) as seal) s, public.shopcrm_tenantkey k"
 )
 
+
+def _scope_part_function(name: str, part: int) -> str:
+    """A policy function returning one part of the sealed scope (1: shop, 2: user), or NULL."""
+    return f"""create or replace function {name}() returns bigint
+language sql stable security definer
+as $$
+    select nullif(split_part(s.scope, ':', {part}), '')::bigint from {_SCOPE}
+     where k.id = 1 and {_seal_check()}
+$$;
+"""  # noqa: S608
+
+
 _ENTER_PROOF = _hmac("'enter:' || v_scope || ':' || pg_backend_pid() || ':' || p_expires")
 _NEW_SEAL = _hmac(
     "'seal:' || v_scope || ':' || pg_backend_pid() || ':' || (extract(epoch from now()) * 1000000)::bigint"
@@ -92,20 +104,8 @@ begin
 end
 $$;
 
-create or replace function shopcrm_tenant_shop() returns bigint
-language sql stable security definer
-as $$
-    select nullif(split_part(s.scope, ':', 1), '')::bigint from {_SCOPE}
-     where k.id = 1 and {_seal_check()}
-$$;
-
-create or replace function shopcrm_tenant_user() returns bigint
-language sql stable security definer
-as $$
-    select nullif(split_part(s.scope, ':', 2), '')::bigint from {_SCOPE}
-     where k.id = 1 and {_seal_check()}
-$$;
-
+{_scope_part_function("shopcrm_tenant_shop", 1)}
+{_scope_part_function("shopcrm_tenant_user", 2)}
 -- The three policy functions have no SET search_path (a SET clause costs a settings save and restore on
 -- every call, and stops nothing here): every table they read is schema-qualified, and pg_catalog is
 -- searched first for functions and operators whatever the caller's search_path (pg_temp never is).

@@ -60,14 +60,22 @@ def _scope(shop_id: int | None, user_id: int | None, platform: bool) -> str:
     )
 
 
+def _signature(message: str) -> str:
+    """HMAC-SHA256 with the tenant key, as the database's functions compute it (`shopcrm.rls._hmac`)."""
+    return hmac.new(tenant_key(), message.encode(), hashlib.sha256).hexdigest()
+
+
 def _proof(scope: str, pid: int, expires: int) -> str:
-    message = f"enter:{scope}:{pid}:{expires}".encode()
-    return hmac.new(tenant_key(), message, hashlib.sha256).hexdigest()
+    return _signature(f"enter:{scope}:{pid}:{expires}")
+
+
+def _backend_pid(conn) -> int:
+    conn.ensure_connection()
+    return conn.connection.info.backend_pid
 
 
 def _enter_args(conn, shop_id: int | None, user_id: int | None, platform: bool = False) -> list:
-    conn.ensure_connection()
-    pid = conn.connection.info.backend_pid
+    pid = _backend_pid(conn)
     expires = int(time.time()) + PROOF_SECONDS
     return [shop_id, user_id, platform, expires, _proof(_scope(shop_id, user_id, platform), pid, expires)]
 
@@ -202,11 +210,8 @@ def password_store(user, using: str | None = None) -> None:
     from django.db import router
 
     conn = connections[using or router.db_for_write(type(user), instance=user)]
-    conn.ensure_connection()
-    pid = conn.connection.info.backend_pid
     expires = int(time.time()) + PROOF_SECONDS
-    message = f"password:{int(user.pk)}:{user.password}:{pid}:{expires}".encode()
-    proof = hmac.new(tenant_key(), message, hashlib.sha256).hexdigest()
+    proof = _signature(f"password:{int(user.pk)}:{user.password}:{_backend_pid(conn)}:{expires}")
     with conn.cursor() as cursor:
         cursor.execute(
             "select shopcrm_password_set(%s, %s, %s, %s)", [int(user.pk), user.password, expires, proof]
