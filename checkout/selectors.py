@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import EmailStatus, SmsStatus
+from messaging.consent import EmailStatus, SmsStatus
 
 
 @dataclass(frozen=True)

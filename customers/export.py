@@ -24,8 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.listing import SORTS, CustomerFilter, customer_count, customer_filter_queryset
-from customers.models import Civility, CustomerType, EmailStatus, Export, SmsStatus, Species
+from customers.models import Civility, CustomerType, Export, Species
 from customers.services import export_record
+from messaging.consent import EmailStatus, SmsStatus
 
 # Above this many seconds of work, an export is built by a worker with a progress bar instead of in the
 # request. Rates measured by `make bench` on a 2-core machine, rounded down.

@@ -6,8 +6,9 @@ from django.utils.translation import pgettext_lazy
 
 from customers.imports import FIELDS, mapping_errors
 from customers.listing import CustomerFilter
-from customers.models import Civility, CustomerType, EmailStatus, SmsStatus, Species
+from customers.models import Civility, CustomerType, Species
 from customers.selectors import tag_list
+from messaging.consent import EmailStatus, SmsStatus
 
 
 def civility_choices():

@@ -45,10 +45,8 @@ from customers.models import (
     CustomerChange,
     CustomerTag,
     CustomerType,
-    EmailStatus,
     Import,
     NameKey,
-    SmsStatus,
     Tag,
 )
 from customers.normalise import name_key
@@ -62,6 +60,9 @@ from customers.services import (
     key_values,
 )
 from customers.tables import TEXT_MARK, ImportFileError, Table, iter_rows, read_table
+from messaging import consent
+from messaging.consent import EmailStatus, SmsStatus
+from messaging.models import Channel, ConsentEvent
 
 logger = logging.getLogger(__name__)
 # What no name, phone, address or note holds (a NUL cannot even be stored); tab and line breaks are fine.
@@ -222,6 +223,8 @@ class Outcome:
     updated: int = 0
     unchanged: int = 0
     invalid: int = 0
+    # Rows whose file says "subscribed" for an address that opted out, unsubscribed or bounces here.
+    consent_refused: int = 0
     # (row number in the file, counting the header as row 1; column header or ""; message)
     errors: list[tuple[int, str, str]] = field(default_factory=list)
     rejected: list[tuple[int, list[str], str]] = field(default_factory=list)
@@ -232,6 +235,7 @@ class Outcome:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "invalid": self.invalid,
+            "consent_refused": self.consent_refused,
             "errors": [list(e) for e in self.errors[:max_errors]],
         }
 
@@ -374,7 +378,8 @@ def import_process(
     pending_new: list[tuple[int, dict]] = []
     pending_match: list[tuple[int, int, dict]] = []
     source = f"{job.filename} (import {job.pk}, sha256 {job.sha256[:12]})"
-    writer = _Writer(shop, by, source) if commit else None
+    consents = _Consents(shop, outcome)
+    writer = _Writer(shop, by, source, consents) if commit else None
     for number, cells in enumerate(iter_rows(data, table), start=2):
         try:
             values = _clean_row(shop, cells, mapping)
@@ -399,9 +404,10 @@ def import_process(
             if pk:
                 pending_match.append((number, pk, values))
             else:
+                values["consents"] = consents.changes(_NEW_CUSTOMER, values)
                 pending_new.append((number, values))
         if len(pending_match) >= BATCH:
-            _settle_matches(shop, pending_match, outcome, writer)
+            _settle_matches(shop, pending_match, outcome, writer, consents)
             pending_match = []
         if len(pending_new) >= BATCH:
             outcome.new += len(pending_new)
@@ -410,14 +416,14 @@ def import_process(
             pending_new = []
         if progress and number % 2000 == 0:
             progress(number - 1)
-    _settle_matches(shop, pending_match, outcome, writer)
+    _settle_matches(shop, pending_match, outcome, writer, consents)
     outcome.new += len(pending_new)
     if writer:
         writer.create(pending_new)
     return outcome
 
 
-def _settle_matches(shop, pending, outcome: Outcome, writer) -> None:
+def _settle_matches(shop, pending, outcome: Outcome, writer, consents: _Consents) -> None:
     """Compare matched rows with their customers (two queries per batch, plain values: building model
     instances parses every phone number again); count and, when committing, apply the differences."""
     if not pending:
@@ -437,7 +443,7 @@ def _settle_matches(shop, pending, outcome: Outcome, writer) -> None:
     changed = []
     for _number, pk, values in pending:
         row = {**current[pk], "phone": current[pk]["phone_text"] or ""}
-        diff = _diff(row, tags[pk], values)
+        diff = _diff(row, tags[pk], values, consents)
         if diff:
             changed.append((pk, values, diff))
         else:
@@ -448,7 +454,7 @@ def _settle_matches(shop, pending, outcome: Outcome, writer) -> None:
         writer.update([(customers[pk], values, diff) for pk, values, diff in changed])
 
 
-def _diff(current: dict, tags: set[str], values: dict) -> dict:
+def _diff(current: dict, tags: set[str], values: dict, consents: _Consents) -> dict:
     """What the row would change on the customer (`current`: its stored values; `tags`: its tag names,
     case-folded): {field: [old, new]}. Empty cells change nothing."""
     changes = {}
@@ -459,31 +465,63 @@ def _diff(current: dict, tags: set[str], values: dict) -> dict:
     missing = [t for t in values.get("tags", []) if t.casefold() not in tags]
     if missing:
         changes["tags"] = ["", ", ".join(missing)]
-    changes.update(_consent_changes(current, values))
+    changes.update(consents.changes(current, values))
     return changes
 
 
-def _consent_changes(current: dict, values: dict) -> dict:
-    """Consent the file gives and the customer has not yet given or refused. A customer's own
-    unsubscribe, opt-out or a bounce is never overridden by an old file."""
-    changes = {}
-    open_states = (EmailStatus.NONE, EmailStatus.PENDING, SmsStatus.NONE, SmsStatus.PENDING)
-    email = values.get("email") or current["email"]
-    phone = values.get("phone") or current["phone"]
-    if values.get("email_consent") and current["email_status"] in open_states and email:
-        changes["email_status"] = [current["email_status"], EmailStatus.VERIFIED]
-    if values.get("sms_consent") and current["sms_status"] in open_states and phone:
-        changes["sms_status"] = [current["sms_status"], SmsStatus.OPTED_IN]
-    return changes
+_CHANNELS = (
+    # channel, status field, address field, the file's consent column, status it gives, no consent
+    (Channel.EMAIL, "email_status", "email", "email_consent", EmailStatus.VERIFIED, EmailStatus.NONE),
+    (Channel.SMS, "sms_status", "phone", "sms_consent", SmsStatus.OPTED_IN, SmsStatus.NONE),
+)
+_OPEN = (EmailStatus.NONE, EmailStatus.PENDING, SmsStatus.NONE, SmsStatus.PENDING)
 
 
-STAGING_COLUMNS = ["number", *UPDATABLE, *KEY_FIELDS, "email_status", "sms_status", "tag_ids"]
+class _Consents:
+    """What a file may do to consent, decided the way messaging decides it for one customer: an address
+    the file brings starts from its own state (the shop's suppression list, read once per import); the
+    file's "subscribed" fills only an open state, never one a customer or a provider closed, and never
+    for an address that opted out, unsubscribed or bounces here (counted as refused)."""
+
+    def __init__(self, shop, outcome: Outcome):
+        self.shop, self.outcome = shop, outcome
+        self.suppressed = {
+            channel: consent.suppression_hashes(shop=shop, channel=channel) for channel, *_r in _CHANNELS
+        }
+
+    def address_hash(self, channel: str, address) -> str:
+        return consent.address_hash(self.shop.pk, channel, address)
+
+    def changes(self, current: dict, values: dict) -> dict:
+        """{status field: [old, new]} for the row's customer (`current`: their stored values)."""
+        changes = {}
+        for channel, status_field, address_field, column, given, nothing in _CHANNELS:
+            old_address = consent.address_normal(channel, current[address_field])
+            address = consent.address_normal(channel, values.get(address_field)) or old_address
+            reason = self.suppressed[channel].get(self.address_hash(channel, address)) if address else None
+            status = current[status_field]
+            if address != old_address or reason:
+                status = consent.status_of_suppressed(channel, reason) or (
+                    nothing if address != old_address else status
+                )
+            if values.get(column) and address:
+                if reason:
+                    self.outcome.consent_refused += 1
+                elif status in _OPEN:
+                    status = given
+            if status != current[status_field]:
+                changes[status_field] = [current[status_field], status]
+        return changes
+
+
+_STAGED_CUSTOMER = ["number", *UPDATABLE, *KEY_FIELDS, "email_status", "sms_status"]
+STAGING_COLUMNS = [*_STAGED_CUSTOMER, "tag_ids", "email_hash", "phone_hash"]
 STAGING_TABLE = (
     "create temporary table import_staging ("
-    + ", ".join(f"{name} text" for name in STAGING_COLUMNS[:-1])
-    + ", tag_ids bigint[]) on commit drop"
+    + ", ".join(f"{name} text" for name in _STAGED_CUSTOMER)
+    + ", tag_ids bigint[], email_hash text, phone_hash text) on commit drop"
 )
-_CUSTOMER_COLUMNS = ", ".join(STAGING_COLUMNS[:-1])
+_CUSTOMER_COLUMNS = ", ".join(_STAGED_CUSTOMER)
 # Column names are ours; every value is a parameter.
 CREATE_SQL = f"""
     with created as (
@@ -505,11 +543,13 @@ CREATE_SQL = f"""
     )
     insert into messaging_consentevent
         (shop_id, customer_id, channel, purpose, action, source, by_id, wording, wording_version, detail,
-         user_agent, at)
-    select %s, c.id, ch.channel, 'marketing', 'confirmed', 'import', %s, %s, '', %s, '', %s
+         user_agent, at, address_hash)
+    select %s, c.id, ch.channel, 'marketing', 'confirmed', 'import', %s, %s, '', %s, '', %s, ch.address_hash
       from created c
-     cross join lateral (values ('email', c.email_status = 'verified'), ('sms', c.sms_status = 'opted_in'))
-           as ch(channel, given)
+      join import_staging s on s.number = c.number
+     cross join lateral (values ('email', c.email_status = 'verified', s.email_hash),
+                                ('sms', c.sms_status = 'opted_in', s.phone_hash))
+           as ch(channel, given, address_hash)
      where ch.given
 """  # noqa: S608
 # What a customer who does not exist yet has, for deciding which consents a file gives.
@@ -521,8 +561,8 @@ class _Writer:
     """Writes an import in batches: set-based inserts of new customers, bulk updates of matched ones,
     with their history lines, tags and consent events."""
 
-    def __init__(self, shop, by, source: str):
-        self.shop, self.by, self.source = shop, by, source
+    def __init__(self, shop, by, source: str, consents: _Consents):
+        self.shop, self.by, self.source, self.consents = shop, by, source, consents
         self.staged = False
         self.tags = {t.name.casefold(): t for t in Tag.objects.filter(shop=shop)}
         self.now = timezone.now()
@@ -573,14 +613,16 @@ class _Writer:
             email=values.get("email") or "",
             phone=phone,
         )
-        consents = _consent_changes(_NEW_CUSTOMER, values)
+        consents = values["consents"]
         return [
             customer_number_new(),
             *(str(values.get(name) or _DEFAULTS.get(name, "")) for name in UPDATABLE),
             *(keys[name] for name in KEY_FIELDS),
-            EmailStatus.VERIFIED if "email_status" in consents else EmailStatus.NONE,
-            SmsStatus.OPTED_IN if "sms_status" in consents else SmsStatus.NONE,
+            consents.get("email_status", ["", EmailStatus.NONE])[1],
+            consents.get("sms_status", ["", SmsStatus.NONE])[1],
             [tag_ids[t] for t in values.get("tags", [])],
+            self.consents.address_hash(Channel.EMAIL, values.get("email")),
+            self.consents.address_hash(Channel.SMS, phone),
         ]
 
     def _create_params(self) -> list:
@@ -619,10 +661,9 @@ class _Writer:
 
     def _apply_consents(self, changed) -> None:
         for customer, _values, diff in changed:
-            if "email_status" in diff:
-                customer.email_status = EmailStatus.VERIFIED
-            if "sms_status" in diff:
-                customer.sms_status = SmsStatus.OPTED_IN
+            for name in ("email_status", "sms_status"):
+                if name in diff:
+                    setattr(customer, name, diff[name][1])
 
     def _history(self, action: str, rows: list[tuple[Customer, dict]]) -> None:
         CustomerChange.objects.bulk_create(
@@ -641,8 +682,6 @@ class _Writer:
 
     def _related(self, changed) -> None:
         """Name vocabulary, tags and consent events of a batch: one INSERT each."""
-        from messaging.models import Channel, ConsentEvent
-
         NameKey.objects.bulk_create(
             [NameKey(shop=self.shop, key=c.last_name_key) for c, _v, _d in changed if c.last_name_key],
             ignore_conflicts=True,
@@ -656,24 +695,31 @@ class _Writer:
             ignore_conflicts=True,
         )
         wording = _("Consent recorded in the shop's previous software, imported from its file.")
-        ConsentEvent.objects.bulk_create(
-            [
-                ConsentEvent(
-                    shop=self.shop,
-                    customer=c,
-                    channel=channel,
-                    action=ConsentEvent.Action.CONFIRMED,
-                    source=ConsentEvent.Source.IMPORT,
-                    by=self.by,
-                    wording=wording,
-                    detail=self.source[:200],
-                    at=self.now,
+        events = []
+        for c, _v, diff in changed:
+            for channel, status_field, address_field, _col, given, _none in _CHANNELS:
+                if status_field not in diff:
+                    continue
+                old, new = diff[status_field]
+                # The file's consent, or the state a new address brought (see _Consents).
+                subscribed = new == given
+                events.append(
+                    ConsentEvent(
+                        shop=self.shop,
+                        customer=c,
+                        channel=channel,
+                        action=ConsentEvent.Action.CONFIRMED
+                        if subscribed
+                        else ConsentEvent.Action.ADDRESS_CHANGED,
+                        source=ConsentEvent.Source.IMPORT,
+                        by=self.by,
+                        wording=wording if subscribed else "",
+                        detail=(self.source if subscribed else f"{old} → {new} ({self.source})")[:200],
+                        address_hash=self.consents.address_hash(channel, getattr(c, address_field)),
+                        at=self.now,
+                    )
                 )
-                for c, _v, diff in changed
-                for channel, key in ((Channel.EMAIL, "email_status"), (Channel.SMS, "sms_status"))
-                if key in diff
-            ]
-        )
+        ConsentEvent.objects.bulk_create(events)
 
 
 def rejected_csv(outcome: Outcome, headers: list[str]) -> bytes:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
+from messaging.consent import EmailStatus, SmsStatus  # consent states are messaging's; fields here cache them
 from shopcrm.models import Shop
 
 
@@ -25,21 +26,6 @@ class Civility(models.TextChoices):
     MRS = "mrs", pgettext_lazy("civility", "Mrs")
     MS = "ms", pgettext_lazy("civility", "Ms")
     MX = "mx", pgettext_lazy("civility", "Mx")
-
-
-class EmailStatus(models.TextChoices):
-    NONE = "none", _("No email consent yet")
-    PENDING = "pending", _("Not yet verified")
-    VERIFIED = "verified", _("Verified")
-    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
-    BOUNCED = "bounced", _("Bounced")
-
-
-class SmsStatus(models.TextChoices):
-    NONE = "none", _("No SMS consent")
-    PENDING = "pending", _("Opt-in not yet confirmed")
-    OPTED_IN = "opted_in", _("Opted in")
-    OPTED_OUT = "opted_out", _("Opted out")
 
 
 class Tag(models.Model):

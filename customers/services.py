@@ -19,17 +19,16 @@ from customers.models import (
     CustomerChange,
     CustomerTag,
     CustomerType,
-    EmailStatus,
     Export,
     NameKey,
     Pet,
-    SmsStatus,
     Tag,
 )
 from customers.normalise import email_normalise, name_key, phone_e164, phone_national, phone_parse
 from customers.selectors import customer_duplicates
+from messaging import consent
 from messaging.models import Channel
-from messaging.services import consent_requests_record, consent_statuses_requested, welcome_messages_queue
+from messaging.services import welcome_messages_queue
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed without doubt
 NUMBER_LENGTH = 8
@@ -113,6 +112,24 @@ def _is_mobile(e164: str) -> bool:
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
+
+
+def _refuse_suppressed_requests(suppressed: dict, *, sms: bool, email: bool) -> None:
+    """A box ticked for an address that opted out of this shop, unsubscribed or bounces: only the customer
+    can undo that, so staff are told next to the box rather than the request going unseen."""
+    errors = {}
+    if sms and Channel.SMS in suppressed:
+        errors["send_sms_opt_in"] = _(
+            "This number opted out of the shop's texts: only the customer can opt back in (by replying "
+            "START). Untick the box to save the customer."
+        )
+    if email and Channel.EMAIL in suppressed:
+        errors["send_welcome_email"] = _(
+            "This address unsubscribed from the shop's emails or bounces: no welcome email can be sent. "
+            "Untick the box to save the customer."
+        )
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_consent_requests(customer: Customer, *, sms: bool, email: bool) -> None:
@@ -271,12 +288,14 @@ def customer_create(
     _validate(customer)
     _check_consent_requests(customer, sms=send_sms_opt_in, email=send_welcome_email)
     _raise_if_duplicate(shop, customer)
+    suppressed = consent.statuses_for_new_customer(shop=shop, customer=customer)
+    _refuse_suppressed_requests(suppressed, sms=send_sms_opt_in, email=send_welcome_email)
     wordings = {}
     if send_welcome_email:
         wordings[Channel.EMAIL] = email_wording
     if send_sms_opt_in:
         wordings[Channel.SMS] = sms_wording
-    consent_statuses_requested(customer, wordings)  # pending from the insert on: no UPDATE afterwards
+    consent.statuses_requested(customer, wordings)  # pending from the insert on: no UPDATE afterwards
 
     def write():
         customer.save(force_insert=True)
@@ -284,11 +303,11 @@ def customer_create(
         CustomerChange.objects.create(
             shop=shop, customer=customer, by=by, action=CustomerChange.Action.CREATED
         )
-        if wordings:
-            consent_requests_record(shop=shop, customer=customer, by=by, wordings=wordings)
-        welcome_messages_queue(
+        messages = welcome_messages_queue(
             shop=shop, customer=customer, by=by, email=send_welcome_email, sms=send_sms_opt_in
         )
+        if wordings:
+            consent.requests_record(shop=shop, customer=customer, by=by, wordings=wordings, messages=messages)
 
     customer.number = customer_number_new()
     try:
@@ -329,21 +348,23 @@ def customer_update(*, shop, by, customer: Customer, **changes) -> Customer:
         return customer
     customer.updated_by = by
     customer.updated_at = timezone.now()
-    _contact_lost(customer, diff)
+    consent_events = contact_consent_changes(shop=shop, customer=customer, by=by, diff=diff)
     _save_guarded(shop, customer)
     _remember_name_key(shop, customer)
     CustomerChange.objects.create(
         shop=shop, customer=customer, by=by, action=CustomerChange.Action.UPDATED, details=diff
     )
+    consent.events_save(consent_events)
     return customer
 
 
-def _contact_lost(customer: Customer, diff: dict) -> None:
-    """A new email or phone has not been verified or opted in: its status starts over."""
-    if "email" in diff:
-        customer.email_status = EmailStatus.NONE
-    if "phone" in diff:
-        customer.sms_status = SmsStatus.NONE
+def contact_consent_changes(*, shop, customer: Customer, by, diff: dict) -> list:
+    """A changed email or phone starts from that address's own consent state (messaging decides which);
+    the ledger events to save once the customer is."""
+    channels = [ch for field, ch in (("email", Channel.EMAIL), ("phone", Channel.SMS)) if field in diff]
+    if not channels:
+        return []
+    return consent.contact_changed(shop=shop, customer=customer, by=by, channels=channels)
 
 
 @transaction.atomic

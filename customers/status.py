@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import EmailStatus, SmsStatus
+from messaging.consent import EmailStatus, SmsStatus
 
 RED, YELLOW, GREEN = "red", "yellow", "green"
 

@@ -20,8 +20,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from customers import export, listing, saved_search, selectors, services, tasks
 from customers.forms import BulkTagForm, customer_filter_form
-from customers.models import EmailStatus, Export, SmsStatus
+from customers.models import Export
 from customers.normalise import phone_display
+from messaging.consent import EmailStatus, SmsStatus
 from shopcrm.decorators import admin_required, shop_required
 from shopcrm.http import found_or_404
 from shopcrm.tenancy import shop_context

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +25,8 @@ class ConsentEvent(models.Model):
         WITHDRAWN = "withdrawn", _("consent withdrawn")
         BOUNCED = "bounced", _("bounced")
         COMPLAINED = "complained", _("complaint")
+        # Staff changed the address: the new one starts from its own state (see messaging.consent).
+        ADDRESS_CHANGED = "address", _("address changed")
 
     class Source(models.TextChoices):
         TILL = "till", _("staff at the till")
@@ -33,6 +34,7 @@ class ConsentEvent(models.Model):
         SMS_REPLY = "sms_reply", _("SMS reply")
         WEBHOOK = "webhook", _("provider webhook")
         IMPORT = "import", _("import")
+        STAFF_EDIT = "staff_edit", _("staff edit")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(
@@ -49,6 +51,13 @@ class ConsentEvent(models.Model):
     wording = models.TextField(blank=True)
     wording_version = models.CharField(max_length=40, blank=True)
     detail = models.CharField(max_length=200, blank=True)
+    # The address the event is about, as an HMAC (messaging.consent.address_hash): it stays when the
+    # person is erased, so the proof keeps its meaning and cannot be read back.
+    address_hash = models.CharField(max_length=64, blank=True)
+    # The message this request caused (the welcome email, the opt-in text).
+    message = models.ForeignKey(
+        "messaging.OutboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(default=timezone.now)
@@ -133,17 +142,30 @@ class OutboundMessage(models.Model):
 
 
 class Suppression(models.Model):
-    """An address that must not be contacted again (hard bounce, complaint): later sends skip the provider."""
+    """An address of a shop that must not be contacted again on a channel: STOP, unsubscribe, complaint,
+    bounce. Keyed by the address's hash (messaging.consent.address_hash), so no edit of a customer clears
+    it, and it still works once the plain address is erased. The worker checks it before every send."""
+
+    class Reason(models.TextChoices):
+        STOP = "stop", _("replied STOP")
+        UNSUBSCRIBE = "unsubscribe", _("unsubscribed")
+        COMPLAINT = "complaint", _("complaint")
+        BOUNCE = "bounce", _("hard bounce")
+        SOFT_BOUNCES = "soft_bounces", _("soft bounces in a row")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=5, choices=Channel.choices)
-    address = models.CharField(max_length=254)
-    reason = models.CharField(max_length=40)
+    address_hash = models.CharField(max_length=64)
+    # The normalised address, blank once its person is erased.
+    address = models.CharField(max_length=254, blank=True)
+    reason = models.CharField(max_length=40, choices=Reason.choices)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint("shop", "channel", Lower("address"), name="suppression_unique")
+            models.UniqueConstraint(
+                fields=["shop", "channel", "address_hash"], name="suppression_hash_unique"
+            )
         ]
 
     def __str__(self) -> str:

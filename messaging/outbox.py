@@ -16,12 +16,12 @@ from email.utils import format_datetime, formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging import windows
-from messaging.models import INVITATION_LINK, OutboundMessage, Suppression
+from messaging import consent, windows
+from messaging.models import INVITATION_LINK, OutboundMessage
 from messaging.sms import SmsError, SmsMessage, send_sms
 from shopcrm.tenancy import cross_shop, shop_context
 
@@ -68,31 +68,31 @@ def message_publish_on_commit(messages: list[tuple[int, int]]) -> None:
         transaction.on_commit(lambda: message_publish(messages))
 
 
-def _suppressed() -> Exists:
-    """Whether the message's address is suppressed (hard bounce, complaint): no provider call then."""
-    return Exists(
-        Suppression.objects.filter(
-            shop_id=OuterRef("shop_id"), channel=OuterRef("channel"), address__iexact=OuterRef("recipient")
-        )
-    )
-
-
 def message_send(*, message_id: int, shop_id: int) -> str:
     """Deliver one outbox row. Idempotent: a second delivery of the same task, or a concurrent one, finds the
     row no longer QUEUED and does nothing. Returns the resulting status."""
     with shop_context(shop_id):
         message = (
             OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("shop")
-            .annotate(suppressed=_suppressed())
+            .select_related("shop", "customer")
             .filter(pk=message_id)
             .first()
         )
         if message is None or message.status != OutboundMessage.Status.QUEUED:
             return message.status if message else "locked"
-        if message.suppressed:
-            message.status = OutboundMessage.Status.SUPPRESSED
-            message.save(update_fields=["status", "updated_at"])
+        # Consent is checked now, under the lock: a STOP, an unsubscribe or an address change that came
+        # after the message was queued holds it back.
+        refusal = consent.send_refusal(
+            message,
+            suppressed=consent.suppression_reason(
+                shop=message.shop, channel=message.channel, address=message.recipient
+            ),
+            customer=message.customer,
+        )
+        if refusal:
+            message.status, message.last_error = OutboundMessage.Status.SUPPRESSED, refusal[:500]
+            message.updated_at = timezone.now()
+            message.save(update_fields=["status", "last_error", "updated_at"])
             return message.status
         opening = windows.next_opening(message.shop) if windows.waits_for_window(message) else None
         if opening is not None:

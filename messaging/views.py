@@ -15,8 +15,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from customers.models import Customer, EmailStatus, SmsStatus
-from messaging import outbox, services, tokens
+from customers.models import Customer
+from messaging import consent, outbox, services, tokens
+from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import ConsentEvent, OutboundMessage
 from shopcrm.decorators import admin_required
 from shopcrm.http import client_ip
@@ -106,7 +107,7 @@ def verify(request, token):
         done=lambda c: c.email_status == EmailStatus.VERIFIED,
         ask_template="messaging/public/verify.html",
         done_template="messaging/public/verified.html",
-        act=lambda shop, c, client: services.email_verify(shop=shop, customer=c, **client),
+        act=lambda shop, c, client: consent.email_verify(shop=shop, customer=c, **client),
     )
 
 
@@ -144,7 +145,7 @@ def _unsubscribe(request, token):
         if request.method == "GET":
             return _page(request, link, "messaging/public/unsubscribe.html")
         one_click = _one_click(request)
-        services.email_unsubscribe(
+        consent.email_unsubscribe(
             shop=link.shop,
             customer=link.customer,
             detail="one-click (RFC 8058)" if one_click else "unsubscribe page",
@@ -164,7 +165,7 @@ def sms_confirm(request, token):
         done=lambda c: c.sms_status == SmsStatus.OPTED_IN,
         ask_template="messaging/public/sms_confirm.html",
         done_template="messaging/public/sms_confirmed.html",
-        act=lambda shop, c, client: services.sms_confirm(
+        act=lambda shop, c, client: consent.sms_confirm(
             shop=shop, customer=c, source=ConsentEvent.Source.CUSTOMER_LINK, detail="confirm link", **client
         ),
     )
@@ -188,11 +189,11 @@ def preferences(request, token):
             action = request.POST.get("action")
             client = _client(request)
             if action == "email_off":
-                services.email_unsubscribe(shop=shop, customer=customer, detail="preferences page", **client)
+                consent.email_unsubscribe(shop=shop, customer=customer, detail="preferences page", **client)
             elif action == "email_on":
-                services.email_resubscribe(shop=shop, customer=customer, **client)
+                consent.email_resubscribe(shop=shop, customer=customer, **client)
             elif action == "sms_off":
-                services.sms_opt_out(
+                consent.sms_opt_out(
                     shop=shop,
                     customer=customer,
                     source=ConsentEvent.Source.CUSTOMER_LINK,
@@ -200,7 +201,7 @@ def preferences(request, token):
                     **client,
                 )
             elif action == "sms_on" and customer.phone:
-                services.sms_confirm(
+                consent.sms_confirm(
                     shop=shop,
                     customer=customer,
                     source=ConsentEvent.Source.CUSTOMER_LINK,

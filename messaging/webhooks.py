@@ -6,7 +6,9 @@ Providers know a phone number or a message id, not a shop, so finding the rows i
 
 from __future__ import annotations
 
+import itertools
 import logging
+import unicodedata
 
 from anymail.signals import tracking
 from django.conf import settings
@@ -18,17 +20,46 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from customers.models import Customer, SmsStatus
-from messaging import bounces, services
+from customers.models import Customer
+from messaging import bounces, consent, services
+from messaging.consent import SmsStatus
 from messaging.models import ConsentEvent, OutboundMessage, WebhookEvent
 from shopcrm.tenancy import cross_shop, shop_context
 
 logger = logging.getLogger(__name__)
 
+# Replies are read as words (accents, case and punctuation ignored). Opting out is honoured whenever a short
+# reply says so ("STOP", "Stop.", "STOP SMS", "opt out please"), or a long one starts with it; the other
+# keywords count only as the first word of a short reply, and an opt-out word always wins.
+STOP_WORDS = {
+    "STOP", "STOPALL", "STOPSMS", "ARRET", "ARRETER", "ARRETEZ", "UNSUBSCRIBE", "END", "QUIT", "CANCEL",
+    "REVOKE", "OPTOUT", "DESABONNER", "DESINSCRIRE", "DESINSCRIPTION", "DESABONNEMENT",
+}  # fmt: skip
+STOP_PHRASES = {("OPT", "OUT"), ("SE", "DESABONNER")}
 CONFIRM_WORDS = {"YES", "OUI", "Y", "O"}
-STOP_WORDS = {"STOP", "ARRET", "ARRÊT", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT"}
-START_WORDS = {"START", "UNSTOP", "YES START"}
+START_WORDS = {"START", "UNSTOP"}
 HELP_WORDS = {"HELP", "AIDE", "INFO"}
+SHORT_REPLY = 5
+
+
+def keyword(body: str) -> str | None:
+    """What a reply asks for: "stop", "confirm", "start", "help", or None."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", body) if not unicodedata.combining(c))
+    words = "".join(c if c.isalnum() else " " for c in plain.upper()).split()
+    if not words:
+        return None
+    short = len(words) <= SHORT_REPLY
+    pairs = set(itertools.pairwise(words))
+    if words[0] in STOP_WORDS or (short and (STOP_WORDS.intersection(words) or pairs & STOP_PHRASES)):
+        return "stop"
+    if len(words) > 3:
+        return None
+    for name, vocabulary in (("confirm", CONFIRM_WORDS), ("start", START_WORDS), ("help", HELP_WORDS)):
+        if words[0] in vocabulary:
+            return name
+    return None
+
+
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -53,8 +84,9 @@ def twilio_inbound(request):
     if not _twilio_signature_ok(request):
         return HttpResponseForbidden()
     phone = request.POST.get("From", "").strip()
-    word = " ".join(request.POST.get("Body", "").split()).upper()
-    if not phone or not word:
+    body = " ".join(request.POST.get("Body", "").split())
+    asked = keyword(body)
+    if not phone or asked is None:
         return _twiml()
     with cross_shop("twilio inbound: find the customers holding this phone"):
         holders = list(Customer.objects.filter(phone=phone).select_related("shop").order_by("pk"))
@@ -64,7 +96,7 @@ def twilio_inbound(request):
         # Twilio retries a webhook it got no answer to: a reply is acted on once per MessageSid.
         if not _first_time(holders[0].shop, "twilio-inbound", request.POST.get("MessageSid", "")):
             return _twiml()
-        _act_on_reply(holders, word, phone)
+        _act_on_reply(holders, asked, body[:100], phone)
     return _twiml()
 
 
@@ -81,26 +113,26 @@ def _first_time(shop, provider: str, event_id: str) -> bool:
     return True
 
 
-def _act_on_reply(holders: list[Customer], word: str, phone: str) -> None:
-    if word in STOP_WORDS:
+def _act_on_reply(holders: list[Customer], asked: str, body: str, phone: str) -> None:
+    if asked == "stop":
         # Carriers apply STOP to the sender number as a whole: opt out everywhere we text this phone from.
         for customer in holders:
             with shop_context(customer.shop):
-                services.sms_opt_out(
-                    shop=customer.shop, customer=customer, source=ConsentEvent.Source.SMS_REPLY, detail=word
+                consent.sms_opt_out(
+                    shop=customer.shop, customer=customer, source=ConsentEvent.Source.SMS_REPLY, detail=body
                 )
         return
-    if word in CONFIRM_WORDS:
+    if asked == "confirm":
         # With one sender number for every shop, a YES says nothing of which shop it answers: it is
         # credited only when exactly one shop is waiting for this number's answer.
         pending = [c for c in holders if c.sms_status == SmsStatus.PENDING]
         if len(pending) == 1:
             with shop_context(pending[0].shop):
-                services.sms_confirm(
+                consent.sms_confirm(
                     shop=pending[0].shop,
                     customer=pending[0],
                     source=ConsentEvent.Source.SMS_REPLY,
-                    detail=word,
+                    detail=body,
                 )
         elif pending:
             asker = _latest_asker(pending)
@@ -109,11 +141,11 @@ def _act_on_reply(holders: list[Customer], word: str, phone: str) -> None:
         return
     target = _latest_asker(holders)
     with shop_context(target.shop):
-        if word in START_WORDS:
-            services.sms_confirm(
-                shop=target.shop, customer=target, source=ConsentEvent.Source.SMS_REPLY, detail=word
+        if asked == "start":
+            consent.sms_confirm(
+                shop=target.shop, customer=target, source=ConsentEvent.Source.SMS_REPLY, detail=body
             )
-        elif word in HELP_WORDS:
+        elif asked == "help":
             services.sms_help_queue(shop=target.shop, customer=target, phone=phone)
 
 
@@ -176,7 +208,7 @@ def anymail_tracking(sender, event, esp_name, **kwargs):
         elif kind in ("bounced", "rejected"):
             _bounced(message, customer, event, esp_name)
         elif kind == "complained":
-            services.email_bounced(
+            consent.email_bounced(
                 shop=message.shop,
                 customer=customer,
                 address=message.recipient,
@@ -184,7 +216,7 @@ def anymail_tracking(sender, event, esp_name, **kwargs):
                 detail=f"{esp_name} complaint",
             )
         elif kind == "unsubscribed" and customer is not None:
-            services.email_unsubscribe(
+            consent.email_unsubscribe(
                 shop=message.shop,
                 customer=customer,
                 source=ConsentEvent.Source.WEBHOOK,
@@ -205,14 +237,19 @@ def _bounced(message: OutboundMessage, customer, event, esp_name: str) -> None:
         in_a_row = bounces.soft_bounces_in_a_row(shop=message.shop, address=message.recipient)
         if in_a_row < bounces.SOFT_BOUNCE_LIMIT:
             return
-        detail = f"{esp_name}: {in_a_row} soft bounces in a row: {said}"
+        detail, soft = f"{esp_name}: {in_a_row} soft bounces in a row: {said}", True
     else:
         OutboundMessage.objects.filter(pk=message.pk).update(
             status=OutboundMessage.Status.BOUNCED,
             last_error=f"bounce: {said}"[:500],
             updated_at=timezone.now(),
         )
-        detail = f"{esp_name} {event.event_type}: {said}"
-    services.email_bounced(
-        shop=message.shop, customer=customer, address=message.recipient, complaint=False, detail=detail[:200]
+        detail, soft = f"{esp_name} {event.event_type}: {said}", False
+    consent.email_bounced(
+        shop=message.shop,
+        customer=customer,
+        address=message.recipient,
+        complaint=False,
+        soft=soft,
+        detail=detail[:200],
     )

@@ -13,6 +13,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 SECRET_KEY = env("SECRET_KEY", default="")
+# Keys the hashes of opted-out and erased addresses (messaging.consent). Unlike SECRET_KEY it must never
+# change: a new key would forget every suppression. Defaults to a value derived from SECRET_KEY.
+CONSENT_HASH_KEY = env("CONSENT_HASH_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from customers import services
-from customers.models import Customer, CustomerChange, EmailStatus, Pet, SmsStatus
+from customers.models import Customer, CustomerChange, Pet
 from customers.services import DuplicateCustomer, customer_create
+from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import ConsentEvent
 from shopcrm.tenancy import shop_context
 

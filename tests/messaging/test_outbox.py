@@ -2,8 +2,8 @@ import pytest
 from django.core import mail
 
 from customers.services import customer_create
-from messaging import outbox
-from messaging.models import OutboundMessage, Suppression
+from messaging import consent, outbox
+from messaging.models import OutboundMessage
 from messaging.sms import SmsError
 from messaging.sms.backends import locmem
 from shopcrm.tenancy import shop_context
@@ -142,9 +142,7 @@ def test_a_permanent_error_marks_the_message_failed_with_the_reason(shop_fr, pub
 def test_a_suppressed_address_makes_no_provider_call(shop_fr, published):
     create(shop_fr, send_sms_opt_in=False)
     with shop_context(shop_fr):
-        Suppression.objects.create(
-            shop=shop_fr, channel="email", address="betty@example.com", reason="bounce"
-        )
+        consent.suppression_add(shop=shop_fr, channel="email", address="Betty@example.com", reason="bounce")
     (email,) = rows(shop_fr)
     assert outbox.message_send(message_id=email.pk, shop_id=email.shop_id) == "suppressed"
     assert mail.outbox == []

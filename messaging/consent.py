@@ -1,0 +1,488 @@
+"""Consent: its states, the only transitions between them, the ledger that proves each one, and the
+suppression list that no edit can clear.
+
+The customer's `email_status` / `sms_status` are a cached summary of what this module decided; the truth
+is the ledger (`ConsentEvent`, append-only) and the suppression list (`Suppression`, per shop, channel and
+normalised address). An opt-out is written to both, so changing a phone or an email and putting it back
+finds the opt-out again, and so does a re-import or a re-creation of the same person.
+
+Who may move which way:
+- staff (till, resend) may only *ask*: none → pending;
+- the customer (link, reply, preferences page) confirms and withdraws, and only the customer lifts their
+  own opt-out;
+- providers (bounces, complaints) withdraw;
+- a changed address starts from that address's own state, and the change is a ledger event.
+
+Addresses are kept hashed (HMAC keyed by CONSENT_HASH_KEY, salted with the shop) next to the plain value;
+erasure blanks the plain value and the hash keeps doing its work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import cache
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from messaging.models import Channel, ConsentEvent, OutboundMessage, Suppression
+
+
+class EmailStatus(TextChoices):
+    NONE = "none", _("No email consent yet")
+    PENDING = "pending", _("Not yet verified")
+    VERIFIED = "verified", _("Verified")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    BOUNCED = "bounced", _("Bounced")
+
+
+class SmsStatus(TextChoices):
+    NONE = "none", _("No SMS consent")
+    PENDING = "pending", _("Opt-in not yet confirmed")
+    OPTED_IN = "opted_in", _("Opted in")
+    OPTED_OUT = "opted_out", _("Opted out")
+
+
+Reason = Suppression.Reason
+
+# Suppressions the customer's own opt-in lifts. A hard bounce is the mailbox's verdict, not the person's.
+_LIFTED_BY_CUSTOMER = {
+    Channel.EMAIL: [Reason.UNSUBSCRIBE, Reason.COMPLAINT],
+    Channel.SMS: [Reason.STOP],
+}
+
+
+# --- addresses ------------------------------------------------------------------------------------------
+
+
+def address_normal(channel: str, address) -> str:
+    """The form an address is compared in: an email lower-cased, a phone in E.164."""
+    text = str(address or "").strip()
+    if channel == Channel.EMAIL:
+        return text.lower()
+    return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+
+
+@cache
+def _hash_key(configured: str, secret: str) -> bytes:
+    return hashlib.sha256(b"shopcrm consent address:" + (configured or secret).encode()).digest()
+
+
+def address_hash(shop_id: int, channel: str, address) -> str:
+    """The address as the ledger and the suppression list keep it for good: an HMAC, salted with the shop
+    (the same person in two shops gives two unrelated hashes). Empty for an empty address."""
+    normal = address_normal(channel, address)
+    if not normal:
+        return ""
+    key = _hash_key(settings.CONSENT_HASH_KEY, settings.SECRET_KEY)
+    return hmac.new(key, f"{shop_id}:{channel}:{normal}".encode(), hashlib.sha256).hexdigest()
+
+
+def _address(customer, channel: str):
+    return customer.email if channel == Channel.EMAIL else customer.phone
+
+
+# --- the suppression list ------------------------------------------------------------------------------
+
+
+def suppression_add(*, shop, channel: str, address, reason: str) -> None:
+    """Never contact this address on this channel again (until the customer's own opt-in, for the reasons
+    a customer may lift). Idempotent; the first reason stays."""
+    digest = address_hash(shop.pk, channel, address)
+    if not digest:
+        return
+    Suppression.objects.get_or_create(
+        shop=shop,
+        channel=channel,
+        address_hash=digest,
+        defaults={"address": address_normal(channel, address), "reason": reason},
+    )
+
+
+def suppression_reason(*, shop, channel: str, address) -> str | None:
+    """Why this address must not be contacted, or None."""
+    digest = address_hash(shop.pk, channel, address)
+    if not digest:
+        return None
+    return (
+        Suppression.objects.filter(shop=shop, channel=channel, address_hash=digest)
+        .values_list("reason", flat=True)
+        .first()
+    )
+
+
+def suppression_reasons(*, shop, addresses: dict[str, object]) -> dict[str, str]:
+    """For several channels at once ({channel: address}), in one query: {channel: reason} of those that
+    are suppressed."""
+    wanted = {
+        channel: digest
+        for channel, address in addresses.items()
+        if (digest := address_hash(shop.pk, channel, address))
+    }
+    if not wanted:
+        return {}
+    rows = Suppression.objects.filter(shop=shop, address_hash__in=wanted.values()).values_list(
+        "channel", "address_hash", "reason"
+    )
+    return {channel: reason for channel, digest, reason in rows if wanted.get(channel) == digest}
+
+
+def suppression_hashes(*, shop, channel: str) -> dict[str, str]:
+    """Every suppressed address hash of the shop on a channel → its reason (for an import's many rows)."""
+    return dict(Suppression.objects.filter(shop=shop, channel=channel).values_list("address_hash", "reason"))
+
+
+def _suppression_lift(*, shop, channel: str, address) -> None:
+    Suppression.objects.filter(
+        shop=shop,
+        channel=channel,
+        address_hash=address_hash(shop.pk, channel, address),
+        reason__in=_LIFTED_BY_CUSTOMER[channel],
+    ).delete()
+
+
+def status_of_suppressed(channel: str, reason: str | None) -> str | None:
+    """The status an address starts from when it is suppressed for `reason` (None when it is not)."""
+    if reason is None:
+        return None
+    if channel == Channel.SMS:
+        return SmsStatus.OPTED_OUT
+    return EmailStatus.BOUNCED if reason in (Reason.BOUNCE, Reason.SOFT_BOUNCES) else EmailStatus.UNSUBSCRIBED
+
+
+# --- the ledger ----------------------------------------------------------------------------------------
+
+
+def _event(*, shop, customer, channel, action, source, detail="", ip=None, user_agent="", **more):
+    return ConsentEvent(
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        action=action,
+        source=source,
+        address_hash=address_hash(shop.pk, channel, _address(customer, channel)),
+        detail=detail[:200],
+        ip_address=ip,
+        user_agent=(user_agent or "")[:300],
+        **more,
+    )
+
+
+def _set_status(customer, **fields) -> None:
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.save(update_fields=list(fields))
+
+
+def _status_field(channel: str) -> str:
+    return "email_status" if channel == Channel.EMAIL else "sms_status"
+
+
+# --- what staff may do: ask ----------------------------------------------------------------------------
+
+
+def statuses_requested(customer, channels) -> dict[str, str]:
+    """Set (without saving) the status fields a staff request on `channels` changes, and return them.
+
+    A status of none becomes pending. A customer who confirmed stays confirmed, and one who withdrew stays
+    withdrawn: only the customer's own action ever opts them (back) in.
+    """
+    changes = {}
+    if Channel.EMAIL in channels and customer.email_status == EmailStatus.NONE:
+        changes["email_status"] = EmailStatus.PENDING
+    if Channel.SMS in channels and customer.sms_status == SmsStatus.NONE:
+        changes["sms_status"] = SmsStatus.PENDING
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    return changes
+
+
+def request_refusal(*, shop, customer, channel: str) -> str | None:
+    """Why staff may not ask this customer for consent on `channel` now (None: they may)."""
+    if channel == Channel.EMAIL:
+        if not customer.email:
+            return _("There is no email address to send to.")
+        if customer.email_status in (EmailStatus.UNSUBSCRIBED, EmailStatus.BOUNCED) or suppression_reason(
+            shop=shop, channel=channel, address=customer.email
+        ):
+            return _("This customer unsubscribed or their address bounces: no email is sent.")
+        return None
+    if not customer.phone:
+        return _("There is no mobile phone to send to.")
+    if customer.sms_status == SmsStatus.OPTED_OUT or suppression_reason(
+        shop=shop, channel=channel, address=customer.phone
+    ):
+        return _("This number opted out of texts: only the customer can opt back in (by replying START).")
+    return None
+
+
+# savepoint=False: these only write, and raise only on a bug, when the caller's transaction fails anyway.
+@transaction.atomic(savepoint=False)
+def requests_record(
+    *, shop, customer, by, wordings: dict[str, str], wording_version: str = "v1", messages=()
+) -> list[ConsentEvent]:
+    """Staff asked the customer for consent (at the till, or by resending) on each channel of `wordings`
+    (channel → the text shown to the customer). One ledger event per channel, written in one statement,
+    each linked to the message of its channel in `messages`; statuses as `statuses_requested` (a caller
+    that set them before inserting the customer saves an UPDATE)."""
+    changes = statuses_requested(customer, wordings)
+    if changes:
+        customer.save(update_fields=list(changes))
+    by_channel = {m.channel: m for m in messages}
+    return ConsentEvent.objects.bulk_create(
+        [
+            _event(
+                shop=shop,
+                customer=customer,
+                channel=channel,
+                action=ConsentEvent.Action.REQUESTED,
+                source=ConsentEvent.Source.TILL,
+                by=by,
+                wording=wording,
+                wording_version=wording_version,
+                message=by_channel.get(channel),
+            )
+            for channel, wording in wordings.items()
+        ]
+    )
+
+
+# --- contact changes -----------------------------------------------------------------------------------
+
+
+def statuses_for_new_customer(*, shop, customer) -> dict[str, str]:
+    """A customer about to be created starts from their addresses' own state: a number that replied STOP
+    to this shop, or an address that unsubscribed or bounces, stays so (set, not saved). Returns the
+    suppressed channels and why."""
+    reasons = suppression_reasons(
+        shop=shop, addresses={Channel.EMAIL: customer.email, Channel.SMS: customer.phone}
+    )
+    for channel, reason in reasons.items():
+        setattr(customer, _status_field(channel), status_of_suppressed(channel, reason))
+    return reasons
+
+
+def contact_changed(*, shop, customer, by, channels) -> list[ConsentEvent]:
+    """The customer's address changed on `channels` (already set on `customer`, not yet saved): each new
+    address starts from its own state (suppressed, else no consent yet), never from the old address's.
+    Returns the ledger events recording every status that moved, to be saved once the customer is."""
+    events = []
+    reasons = suppression_reasons(shop=shop, addresses={ch: _address(customer, ch) for ch in channels})
+    for channel in channels:
+        field = _status_field(channel)
+        before = getattr(customer, field)
+        reason = reasons.get(channel)
+        after = status_of_suppressed(channel, reason) or (
+            EmailStatus.NONE if channel == Channel.EMAIL else SmsStatus.NONE
+        )
+        if after == before:
+            continue
+        setattr(customer, field, after)
+        events.append(
+            _event(
+                shop=shop,
+                customer=customer,
+                channel=channel,
+                action=ConsentEvent.Action.ADDRESS_CHANGED,
+                source=ConsentEvent.Source.STAFF_EDIT,
+                by=by,
+                detail=f"{before} → {after}" + (f" (suppressed: {reason})" if reason else ""),
+            )
+        )
+    return events
+
+
+def events_save(events: list[ConsentEvent]) -> None:
+    if events:
+        ConsentEvent.objects.bulk_create(events)
+
+
+# --- what the customer does ----------------------------------------------------------------------------
+
+
+def _customer_moves(*, shop, customer, channel, status, action, source, detail, ip, user_agent) -> None:
+    """The customer's own move on `channel`: status, the suppression list, and its ledger event."""
+    _set_status(customer, **{_status_field(channel): status})
+    address = _address(customer, channel)
+    if action == ConsentEvent.Action.CONFIRMED:
+        _suppression_lift(shop=shop, channel=channel, address=address)
+    _event(
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        action=action,
+        source=source,
+        detail=detail,
+        ip=ip,
+        user_agent=user_agent,
+    ).save()
+
+
+def _suppress_own(shop, customer, channel: str, reason: str) -> None:
+    address = _address(customer, channel)
+    if address:
+        suppression_add(shop=shop, channel=channel, address=address, reason=reason)
+
+
+@transaction.atomic
+def email_verify(*, shop, customer, ip=None, user_agent="") -> bool:
+    """The customer clicked their verify link and confirmed. Returns False if it was already verified."""
+    if customer.email_status == EmailStatus.VERIFIED:
+        return False
+    _customer_moves(
+        shop=shop,
+        customer=customer,
+        channel=Channel.EMAIL,
+        status=EmailStatus.VERIFIED,
+        action=ConsentEvent.Action.CONFIRMED,
+        source=ConsentEvent.Source.CUSTOMER_LINK,
+        detail="verify link",
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+@transaction.atomic
+def email_unsubscribe(
+    *, shop, customer, source=ConsentEvent.Source.CUSTOMER_LINK, detail="", ip=None, user_agent=""
+) -> bool:
+    """Stop emails to this customer and this address, for good. Idempotent: returns False when they were
+    already unsubscribed (the suppression is written either way)."""
+    _suppress_own(shop, customer, Channel.EMAIL, Reason.UNSUBSCRIBE)
+    if customer.email_status == EmailStatus.UNSUBSCRIBED:
+        return False
+    _customer_moves(
+        shop=shop,
+        customer=customer,
+        channel=Channel.EMAIL,
+        status=EmailStatus.UNSUBSCRIBED,
+        action=ConsentEvent.Action.WITHDRAWN,
+        source=source,
+        detail=detail or "unsubscribe",
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+@transaction.atomic
+def email_resubscribe(*, shop, customer, ip=None, user_agent="") -> bool:
+    """The customer opted back in from their preferences page (their own action). A bouncing address
+    stays suppressed."""
+    if customer.email_status in (EmailStatus.VERIFIED, EmailStatus.BOUNCED) or not customer.email:
+        return False
+    if suppression_reason(shop=shop, channel=Channel.EMAIL, address=customer.email) in (
+        Reason.BOUNCE,
+        Reason.SOFT_BOUNCES,
+    ):
+        return False
+    _customer_moves(
+        shop=shop,
+        customer=customer,
+        channel=Channel.EMAIL,
+        status=EmailStatus.VERIFIED,
+        action=ConsentEvent.Action.CONFIRMED,
+        source=ConsentEvent.Source.CUSTOMER_LINK,
+        detail="preferences page",
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+@transaction.atomic
+def sms_confirm(*, shop, customer, source, detail="", ip=None, user_agent="") -> bool:
+    """The customer confirmed texts (YES/START reply, the link, the preferences page): their own opt-in,
+    which also lifts their own earlier STOP. Returns False if already opted in."""
+    if customer.sms_status == SmsStatus.OPTED_IN:
+        return False
+    _customer_moves(
+        shop=shop,
+        customer=customer,
+        channel=Channel.SMS,
+        status=SmsStatus.OPTED_IN,
+        action=ConsentEvent.Action.CONFIRMED,
+        source=source,
+        detail=detail,
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+@transaction.atomic
+def sms_opt_out(*, shop, customer, source, detail="", ip=None, user_agent="") -> bool:
+    """Stop texts to this number at once and for good (STOP reply, preferences page). Idempotent: returns
+    False when already opted out (the suppression is written either way)."""
+    _suppress_own(shop, customer, Channel.SMS, Reason.STOP)
+    if customer.sms_status == SmsStatus.OPTED_OUT:
+        return False
+    _customer_moves(
+        shop=shop,
+        customer=customer,
+        channel=Channel.SMS,
+        status=SmsStatus.OPTED_OUT,
+        action=ConsentEvent.Action.WITHDRAWN,
+        source=source,
+        detail=detail,
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return True
+
+
+# --- what providers report -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def email_bounced(*, shop, customer, address: str, complaint: bool, soft: bool = False, detail="") -> None:
+    """A hard bounce, soft bounces in a row, or a complaint: the address is suppressed, so later sends make
+    no provider call. The customer's status moves only if the address is still theirs."""
+    reason = Reason.COMPLAINT if complaint else (Reason.SOFT_BOUNCES if soft else Reason.BOUNCE)
+    suppression_add(shop=shop, channel=Channel.EMAIL, address=address, reason=reason)
+    if customer is None or address_normal(Channel.EMAIL, customer.email) != address_normal(
+        Channel.EMAIL, address
+    ):
+        return
+    status = EmailStatus.UNSUBSCRIBED if complaint else EmailStatus.BOUNCED
+    if customer.email_status != status:
+        _set_status(customer, email_status=status)
+    _event(
+        shop=shop,
+        customer=customer,
+        channel=Channel.EMAIL,
+        action=ConsentEvent.Action.COMPLAINED if complaint else ConsentEvent.Action.BOUNCED,
+        source=ConsentEvent.Source.WEBHOOK,
+        detail=detail,
+    ).save()
+
+
+# --- at send time --------------------------------------------------------------------------------------
+
+# Kinds that ask for or rely on consent; a reply to the customer's own text (HELP) and staff mail do not.
+_CONSENT_KINDS = {OutboundMessage.Kind.WELCOME, OutboundMessage.Kind.SMS_OPT_IN}
+
+
+def send_refusal(message: OutboundMessage, *, suppressed: str | None, customer) -> str | None:
+    """Why a queued message must not go now (None: it may), decided inside the worker's locking
+    transaction: its address is suppressed, the customer withdrew since it was queued, or the customer's
+    address is no longer the one it was written to."""
+    if suppressed and message.kind != OutboundMessage.Kind.SMS_HELP:  # HELP answers the person's own text
+        return f"suppressed: {suppressed}"
+    if message.kind not in _CONSENT_KINDS or customer is None:
+        return None
+    current = _address(customer, message.channel)
+    if address_normal(message.channel, current) != address_normal(message.channel, message.recipient):
+        return "the customer's address changed since this was queued"
+    if message.channel == Channel.SMS and customer.sms_status == SmsStatus.OPTED_OUT:
+        return "the customer opted out of texts"
+    if message.channel == Channel.EMAIL and customer.email_status in (
+        EmailStatus.UNSUBSCRIBED,
+        EmailStatus.BOUNCED,
+    ):
+        return "the customer unsubscribed or the address bounces"
+    return None
