@@ -364,3 +364,20 @@ class ImportMappingForm(forms.Form):
         for message in mapping_errors(self.mapping()):
             self.add_error(None, message)
         return cleaned
+
+
+class EraseForm(forms.Form):
+    """Why a customer is erased, and the admin's confirmation that it cannot be undone."""
+
+    reason = forms.ChoiceField(
+        label=_("Why"),
+        choices=[
+            ("request", _("The customer asked for it")),
+            ("shop", _("The shop decided (no longer a customer, data no longer needed)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that this cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm: an erasure cannot be undone.")},
+    )

@@ -137,3 +137,10 @@ def merge_list(*, shop, survivor: Customer) -> list[Merge]:
 
 def merge_get(*, shop, pk: int) -> Merge:
     return Merge.objects.get(shop=shop, pk=pk)
+
+
+def customer_erasure_requested(*, shop, customer: Customer) -> bool:
+    """Whether the customer asked, from their preferences page, to be erased (and it is not handled)."""
+    from messaging.models import ErasureRequest
+
+    return ErasureRequest.objects.filter(shop=shop, customer=customer, handled_at__isnull=True).exists()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import views, views_import, views_list, views_merge
+from customers import views, views_import, views_list, views_merge, views_privacy
 
 app_name = "customers"
 
@@ -26,6 +26,8 @@ urlpatterns = [
     path("<str:number>/", views.customer_detail, name="detail"),
     path("<str:number>/details/", views.customer_details, name="details"),
     path("<str:number>/edit/", views.customer_edit, name="edit"),
+    path("<str:number>/data/", views_privacy.customer_data_view, name="data"),
+    path("<str:number>/erase/", views_privacy.customer_erase_view, name="erase"),
     path("<str:number>/visit/", views.customer_visit, name="visit"),
     path("<str:number>/resend/<str:channel>/", views.customer_resend, name="resend"),
     path("<str:number>/pets/add/", views.pet_add, name="pet_add"),

@@ -50,8 +50,8 @@ Reason = Suppression.Reason
 
 # Suppressions the customer's own opt-in lifts. A hard bounce is the mailbox's verdict, not the person's.
 _LIFTED_BY_CUSTOMER = {
-    Channel.EMAIL: [Reason.UNSUBSCRIBE, Reason.COMPLAINT],
-    Channel.SMS: [Reason.STOP],
+    Channel.EMAIL: [Reason.UNSUBSCRIBE, Reason.COMPLAINT, Reason.ERASED],
+    Channel.SMS: [Reason.STOP, Reason.ERASED],
 }
 
 
@@ -463,6 +463,10 @@ def email_bounced(*, shop, customer, address: str, complaint: bool, soft: bool =
 
 # --- at send time --------------------------------------------------------------------------------------
 
+# Answers to the person's own request (HELP, an erasure, a copy of their data): they go even to an address
+# that opted out, unless it cannot receive them.
+_ANSWERS = {OutboundMessage.Kind.SMS_HELP, OutboundMessage.Kind.ERASURE_DONE, OutboundMessage.Kind.DATA_COPY}
+_UNREACHABLE = {Reason.BOUNCE, Reason.SOFT_BOUNCES}
 # Kinds that ask for or rely on consent; a reply to the customer's own text (HELP) and staff mail do not.
 _CONSENT_KINDS = {OutboundMessage.Kind.WELCOME, OutboundMessage.Kind.SMS_OPT_IN}
 
@@ -471,7 +475,7 @@ def send_refusal(message: OutboundMessage, *, suppressed: str | None, customer) 
     """Why a queued message must not go now (None: it may), decided inside the worker's locking
     transaction: its address is suppressed, the customer withdrew since it was queued, or the customer's
     address is no longer the one it was written to."""
-    if suppressed and message.kind != OutboundMessage.Kind.SMS_HELP:  # HELP answers the person's own text
+    if suppressed and not (message.kind in _ANSWERS and suppressed not in _UNREACHABLE):
         return f"suppressed: {suppressed}"
     if message.kind not in _CONSENT_KINDS or customer is None:
         return None

@@ -37,9 +37,15 @@ class ConsentEvent(models.Model):
         STAFF_EDIT = "staff_edit", _("staff edit")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    # Empty once the customer is erased: the event stays as proof, tied to the erasure's audit record.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="consent_events"
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consent_events",
     )
+    erasure = models.ForeignKey("messaging.Erasure", on_delete=models.PROTECT, null=True, blank=True)
     channel = models.CharField(max_length=5, choices=Channel.choices)
     purpose = models.CharField(max_length=40, default="marketing")
     action = models.CharField(max_length=12, choices=Action.choices)
@@ -83,6 +89,9 @@ class OutboundMessage(models.Model):
         SMS_OPT_IN = "sms_opt_in", _("SMS opt-in text")
         SMS_HELP = "sms_help", _("SMS help reply")
         STAFF_INVITE = "staff_invite", _("staff invitation")
+        # Sent to an erased customer's address as it goes; the address is blanked once it is sent.
+        ERASURE_DONE = "erasure_done", _("erasure confirmation")
+        DATA_COPY = "data_copy", _("link to a copy of their data")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -152,6 +161,8 @@ class Suppression(models.Model):
         COMPLAINT = "complaint", _("complaint")
         BOUNCE = "bounce", _("hard bounce")
         SOFT_BOUNCES = "soft_bounces", _("soft bounces in a row")
+        # The person was erased: a re-import or a re-creation does not subscribe them again.
+        ERASED = "erased", _("erased")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=5, choices=Channel.choices)
@@ -191,9 +202,38 @@ class ErasureRequest(models.Model):
     """A customer asked, from their preferences page, for their data to be erased. The admin acts on it."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
+    erasure = models.ForeignKey("messaging.Erasure", on_delete=models.PROTECT, null=True, blank=True)
 
     def __str__(self) -> str:
         return f"erasure request {self.pk}"
+
+
+class Erasure(models.Model):
+    """The audit record of one erasure: who erased which customer number, when, why, and how many rows of
+    each kind went. It holds no personal value; the consent ledger's events point to it."""
+
+    class Reason(models.TextChoices):
+        REQUEST = "request", _("the customer asked")
+        SHOP = "shop", _("decided by the shop")
+        RETENTION = "retention", _("no activity for the retention period")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    customer_number = models.CharField(max_length=12)
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    # {"pets": 2, "messages": 3, …}: what was removed, for the audit.
+    removed = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"erasure of {self.customer_number}"

@@ -36,6 +36,9 @@ SWEEP_AFTER = timedelta(minutes=1)
 SENDING_STUCK_AFTER = timedelta(minutes=5)
 
 
+ERASED = "[erased]"
+
+
 class TransientSendError(Exception):
     """The provider may accept this message later."""
 
@@ -112,12 +115,16 @@ def message_send(*, message_id: int, shop_id: int) -> str:
     except Exception as exc:
         return _after_failure(message, f"{type(exc).__name__}: {exc}"[:500], transient=False)
     with shop_context(shop_id):
+        gone = {}
+        if message.kind == OutboundMessage.Kind.ERASURE_DONE:
+            gone = {"recipient": ERASED}  # the erased person's address was kept only to send this
         OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.SENDING).update(
             status=OutboundMessage.Status.SENT,
             provider_message_id=provider_id[:120],
             sent_at=timezone.now(),
             last_error="",
             updated_at=timezone.now(),
+            **gone,
         )
     return OutboundMessage.Status.SENT
 
@@ -125,9 +132,12 @@ def message_send(*, message_id: int, shop_id: int) -> str:
 def _after_failure(message: OutboundMessage, error: str, *, transient: bool) -> str:
     retry = transient and message.attempts < MAX_ATTEMPTS
     status = OutboundMessage.Status.QUEUED if retry else OutboundMessage.Status.FAILED
+    gone = {}
+    if not retry and message.kind == OutboundMessage.Kind.ERASURE_DONE:
+        gone = {"recipient": ERASED}  # given up: nothing else needs the erased address
     with shop_context(message.shop_id):
         OutboundMessage.objects.filter(pk=message.pk).update(
-            status=status, last_error=error[:500], updated_at=timezone.now()
+            status=status, last_error=error[:500], updated_at=timezone.now(), **gone
         )
     if retry:
         from messaging.tasks import send_message

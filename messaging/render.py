@@ -94,3 +94,23 @@ def staff_invitation(shop, membership, *, invited_by) -> Rendered:
         text = render_to_string("messaging/email/staff_invitation.txt", context)
     # RFC 3834: written by a program, so vacation responders stay quiet.
     return Rendered(subject=subject, text=text, headers={"Auto-Submitted": "auto-generated"})
+
+
+def erasure_done(shop) -> Rendered:
+    """The last email to an erased customer: what went, what the shop keeps (impersonal proof of consent
+    and an address fingerprint) and why. Names nobody: it is sent as their data goes."""
+    contact = " · ".join(part for part in (shop.contact_email, shop.contact_phone) if part)
+    with translation.override(shop.language):
+        subject = _("Your data at %(shop)s has been erased") % {"shop": shop.name}
+        text = render_to_string("messaging/email/erasure_done.txt", {"shop": shop, "contact": contact})
+    return Rendered(subject=subject, text=text, headers={"Auto-Submitted": "auto-generated"})
+
+
+def data_copy(shop, customer) -> Rendered:
+    """The link to a copy of everything the shop holds, asked for from the preferences page; it works for a
+    day and only while the address is the one it went to."""
+    with translation.override(shop.language):
+        context = {"shop": shop, "url": link(customer, "data", "messaging:data_copy")}
+        subject = _("Your data at %(shop)s") % {"shop": shop.name}
+        text = render_to_string("messaging/email/data_copy.txt", context)
+    return Rendered(subject=subject, text=text, headers={"Auto-Submitted": "auto-generated"})

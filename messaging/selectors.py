@@ -1,6 +1,6 @@
 """Reads on messaging data. Every selector takes `shop`."""
 
-from messaging.models import ErasureRequest
+from messaging.models import Erasure, ErasureRequest
 
 
 def erasure_requests_pending(*, shop) -> list[ErasureRequest]:
@@ -10,3 +10,8 @@ def erasure_requests_pending(*, shop) -> list[ErasureRequest]:
         .select_related("customer")
         .order_by("at")
     )
+
+
+def erasures_recent(*, shop, limit: int = 20) -> list[Erasure]:
+    """The shop's latest erasures (the audit: who erased which customer number, when, why)."""
+    return list(Erasure.objects.filter(shop=shop).select_related("by")[:limit])

@@ -40,9 +40,12 @@ def _outbound(*, shop, customer, channel, kind, recipient, rendered, by) -> Outb
     )
 
 
-def _queue_one(**fields) -> OutboundMessage:
+def message_queue(**fields) -> OutboundMessage:
+    """One outbox row (shop, customer, channel, kind, recipient, rendered, by), written in the current
+    transaction and published once it commits."""
     message = _outbound(**fields)
     message.save(force_insert=True)
+    outbox.message_publish_on_commit([(message.pk, message.shop_id)])
     return message
 
 
@@ -119,7 +122,7 @@ def sms_which_shop_queue(*, shop, customer, phone: str) -> OutboundMessage:
 
 
 def _reply_queue(*, shop, customer, phone: str, rendered) -> OutboundMessage:
-    message = _queue_one(
+    return message_queue(
         shop=shop,
         customer=customer,
         channel=Channel.SMS,
@@ -128,8 +131,31 @@ def _reply_queue(*, shop, customer, phone: str, rendered) -> OutboundMessage:
         rendered=rendered,
         by=None,
     )
-    outbox.message_publish_on_commit([(message.pk, message.shop_id)])
-    return message
+
+
+@transaction.atomic
+def data_copy_send(*, shop, customer) -> OutboundMessage | None:
+    """The customer asked, from their preferences page, for a copy of their data: a fresh link goes to
+    their email address. At most one every 10 minutes (a second press sends nothing new)."""
+    if not customer.email:
+        raise ValidationError(_("There is no email address to send the link to."))
+    recent = OutboundMessage.objects.filter(
+        shop=shop,
+        customer=customer,
+        kind=OutboundMessage.Kind.DATA_COPY,
+        created_at__gte=timezone.now() - RESEND_MIN_INTERVAL,
+    )
+    if recent.exists():
+        return None
+    return message_queue(
+        shop=shop,
+        customer=customer,
+        channel=Channel.EMAIL,
+        kind=OutboundMessage.Kind.DATA_COPY,
+        recipient=customer.email,
+        rendered=render.data_copy(shop, customer),
+        by=None,
+    )
 
 
 @transaction.atomic

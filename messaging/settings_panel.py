@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from messaging.models import ErasureRequest
-from messaging.selectors import erasure_requests_pending
+from messaging.selectors import erasure_requests_pending, erasures_recent
 from messaging.services import erasure_request_handle
 from shopcrm.decorators import admin_required
 
@@ -15,7 +15,10 @@ def erasure_panel(request) -> str:
     """The settings page's "Erasure requests" section, for the shop of the request."""
     return render_to_string(
         "messaging/partials/_erasure_panel.html",
-        {"erasures": erasure_requests_pending(shop=request.shop)},
+        {
+            "erasures": erasure_requests_pending(shop=request.shop),
+            "erased": erasures_recent(shop=request.shop),
+        },
         request=request,
     )
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("m/u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("m/s/<str:token>/", views.sms_confirm, name="sms_confirm"),
     path("m/p/<str:token>/", views.preferences, name="preferences"),
+    path("m/d/<str:token>/", views.data_copy, name="data_copy"),
     path("webhooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio_inbound"),
     path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio_status"),
     path("dev/outbox/", views.dev_outbox, name="dev_outbox"),

@@ -6,6 +6,8 @@ the standard one: mail providers' one-click unsubscribe, a cookieless POST witho
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
 from messaging import consent, outbox, services, tokens
+from messaging.access import customer_data, data_response
 from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import ConsentEvent, OutboundMessage
 from shopcrm.decorators import admin_required
@@ -78,15 +81,24 @@ def _load_customer(link: _Link) -> None:
         link.error = "gone"
 
 
-def _single_use_link(request, token, *, purpose, done, ask_template, done_template, act):
-    """A verify / confirm link: GET asks, POST acts once; a link whose state has moved on is expired."""
+@contextmanager
+def _customer_link(request, token: str, purpose: str):
+    """Resolve a link and, if it is good, enter its shop with its customer loaded. Yields (link, the page
+    that says what is wrong with it, or None)."""
     link = _Link(token, purpose)
     if link.error:
-        return _problem(request, link)
+        yield link, _problem(request, link)
+        return
     with shop_context(link.shop):
         _load_customer(link)
-        if link.error:
-            return _problem(request, link)
+        yield link, (_problem(request, link) if link.error else None)
+
+
+def _single_use_link(request, token, *, purpose, done, ask_template, done_template, act):
+    """A verify / confirm link: GET asks, POST acts once; a link whose state has moved on is expired."""
+    with _customer_link(request, token, purpose) as (link, problem):
+        if problem:
+            return problem
         if done(link.customer):
             return _page(request, link, done_template, {"already": True})
         if link.token.state != tokens.state_hash(link.customer, purpose):
@@ -176,13 +188,9 @@ def sms_confirm(request, token):
 def preferences(request, token):
     """See and change email / SMS consent, see what the shop holds, ask for erasure. Never stored by a
     browser or proxy cache: it shows the customer's personal data."""
-    link = _Link(token, "preferences")
-    if link.error:
-        return _problem(request, link)
-    with shop_context(link.shop):
-        _load_customer(link)
-        if link.error:
-            return _problem(request, link)
+    with _customer_link(request, token, "preferences") as (link, problem):
+        if problem:
+            return problem
         shop, customer = link.shop, link.customer
         done = None
         if request.method == "POST":
@@ -210,14 +218,36 @@ def preferences(request, token):
                 )
             elif action == "erase":
                 services.erasure_request_create(shop=shop, customer=customer)
+            elif action == "copy" and customer.email:
+                services.data_copy_send(shop=shop, customer=customer)
             done = action
         customer.refresh_from_db()
         return _page(
             request,
             link,
             "messaging/public/preferences.html",
-            {"done": done, "pets": list(customer.pets.all()), "shop": shop},
+            {"done": done, "shop": shop, "data": customer_data(shop=shop, customer=customer)},
         )
+
+
+@require_GET
+@cache_control(no_store=True, private=True)
+def data_copy(request, token):
+    """Everything the shop holds, for the customer who asked for it: a page and a JSON file, through a link
+    emailed to them that works for a day and only while their address is the one it went to."""
+    with _customer_link(request, token, "data") as (link, problem):
+        if problem:
+            return problem
+        if link.token.state != tokens.state_hash(link.customer, "data"):
+            return _page(request, link, "messaging/public/expired.html", status=410)
+        language = link.shop.language or translation.get_language()
+        with translation.override(language):
+            return data_response(
+                request,
+                customer_data(shop=link.shop, customer=link.customer),
+                template="messaging/public/data.html",
+                context={"public_shop": link.shop, "customer": link.customer},
+            )
 
 
 @require_GET

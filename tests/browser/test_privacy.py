@@ -1,0 +1,65 @@
+import pytest
+from playwright.sync_api import expect
+
+from customers.services import customer_create, pet_create
+from messaging import tokens
+from shopcrm.tenancy import shop_context
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def ann(shop_us, monkeypatch):
+    monkeypatch.setattr("messaging.outbox.message_publish", lambda messages: None)
+    with shop_context(shop_us):
+        customer = customer_create(
+            shop=shop_us,
+            by=None,
+            first_name="Ann",
+            last_name="Whitlock",
+            email="ann.whitlock@example.com",
+            phone="(201) 555-0188",
+            send_welcome_email=True,
+            send_sms_opt_in=True,
+        )
+        pet_create(shop=shop_us, by=None, owner=customer, name="Pickle", species="dog")
+    return customer
+
+
+def test_the_admin_sees_everything_held_then_erases_the_customer(
+    page, live_server, shop_us, admin_us, ann, login, axe_check, shot
+):
+    login(page, admin_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/customers/{ann.number}/")
+    page.get_by_role("link", name="See all their data").click()
+    expect(page.get_by_role("heading", name="Data held about Ann Whitlock")).to_be_visible()
+    expect(page.get_by_text("Pickle · Dog")).to_be_visible()
+    axe_check(page)
+    shot(page, "customer-data-1024")
+
+    page.goto(f"{live_server.url}/customers/{ann.number}/")
+    page.get_by_role("link", name="Erase customer").click()
+    page.get_by_label("The shop decided").check()
+    page.get_by_role("button", name="Erase customer").click()
+    expect(page.get_by_text("Tick the box to confirm")).to_be_visible()  # next to the box, nothing lost
+    axe_check(page)
+    shot(page, "erase-refused-390", width=390, height=844)
+    page.get_by_label("I understand that this cannot be undone.").check()
+    page.get_by_role("button", name="Erase customer").click()
+    expect(page.get_by_text(f"Customer № {ann.number} is erased.")).to_be_visible()
+
+    page.goto(f"{live_server.url}/settings/")
+    expect(page.get_by_text(f"customer № {ann.number}")).to_be_visible()
+    shot(page, "settings-erased-390")
+
+
+def test_the_customer_sees_everything_on_their_preferences_page(page, live_server, ann, axe_check, shot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/m/p/{tokens.make(ann, 'preferences')}/")
+    expect(page.get_by_text("Pickle · Dog")).to_be_visible()
+    expect(page.get_by_role("heading", name="Consent history")).to_be_visible()
+    axe_check(page)
+    page.get_by_role("button", name="Email me a copy of my data").click()
+    expect(page.get_by_text("A link to a copy of your data is on its way")).to_be_visible()
+    shot(page, "preferences-data-390")
