@@ -97,6 +97,9 @@ class Customer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
+    # An admin kept this customer past the shop's retention period (customers.retention), until then, why.
+    kept_until = models.DateField(_("kept until"), null=True, blank=True)
+    kept_reason = models.CharField(_("reason for keeping"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("customer")
@@ -236,6 +239,7 @@ class CustomerChange(models.Model):
         VISIT = "visit", _("recorded a visit")
         MERGED = "merged", _("merged a duplicate into this customer")
         UNMERGED = "unmerged", _("undid a merge")
+        KEPT = "kept", _("kept past the retention period")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="changes")

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.http import QueryDict
 from django.utils import timezone, translation
 
-from customers import export, imports, services
+from customers import export, imports, retention, services
 from customers.forms import customer_filter_form
 from customers.models import Export, Import
 from shopcrm.models import Shop
@@ -94,3 +94,16 @@ def run_import(import_id: int, shop_id: int, commit: bool) -> str:
     with shop_context(shop), timezone.override(shop.tzinfo), translation.override(shop.language):
         job = imports.import_run(shop=shop, import_id=import_id, commit=commit)
     return job.status if job else "skipped"
+
+
+@shared_task(name="customers.retention_run", ignore_result=True)
+def retention_run() -> int:
+    """Beat, daily: in every shop, erase the customers whose retention period is over (see
+    `customers.retention`). Returns how many in all."""
+    with cross_shop("retention: list the shops"):
+        shops = list(Shop.objects.order_by("pk"))
+    erased = 0
+    for shop in shops:
+        with shop_context(shop), translation.override(shop.language):
+            erased += retention.retention_run(shop=shop)
+    return erased

@@ -18,6 +18,7 @@ urlpatterns = [
     path("import/<int:pk>/confirm/", views_import.import_confirm, name="import_confirm"),
     path("import/<int:pk>/rejected-<str:step>.csv", views_import.import_rejected, name="import_rejected"),
     path("merge/", views_merge.customer_merge, name="merge"),
+    path("retention/", views_privacy.retention_list, name="retention"),
     path("merges/<int:pk>/undo/", views_merge.merge_undo, name="merge_undo"),
     path("new/", views.customer_new, name="new"),
     path("new/matches/", views.customer_matches, name="matches"),

@@ -5,6 +5,7 @@ import zoneinfo
 import phonenumbers
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as djtz
@@ -77,6 +78,16 @@ class Shop(models.Model):
     )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # CNIL: a customer's data is kept for 3 years after the last contact they started, then erased.
+    retention_years = models.PositiveSmallIntegerField(
+        _("keep inactive customers for (years)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_(
+            "A customer with no visit and no activity for this long is erased automatically, unless an "
+            "admin keeps them. The CNIL recommends 3 years."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=djtz.now)
 
     class Meta:

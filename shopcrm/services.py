@@ -111,6 +111,7 @@ SHOP_SETTINGS_FIELDS = [
     "sender_name",
     "contact_phone",
     "contact_email",
+    "retention_years",
 ]
 
 

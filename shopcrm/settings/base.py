@@ -137,7 +137,10 @@ INVITATION_LINK_DAYS = env.int("INVITATION_LINK_DAYS", default=7)
 # How the platform hands a staff invitation to the messaging app (the platform imports no domain app).
 STAFF_INVITATION_SENDER = "messaging.services.staff_invitation_queue"
 # Sections other apps add to the shop's settings page: callables (request) -> HTML.
-SHOP_SETTINGS_PANELS = ["messaging.settings_panel.erasure_panel"]
+SHOP_SETTINGS_PANELS = [
+    "customers.settings_panel.retention_panel",
+    "messaging.settings_panel.erasure_panel",
+]
 
 # Login throttling: five failures for one email from one address locks that pair out for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -253,6 +256,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "messaging.sweep_outbox", "schedule": 60.0},
     "purge-export-and-import-files": {"task": "customers.purge_files", "schedule": 3600.0},
+    "retention": {"task": "customers.retention_run", "schedule": 86400.0},
 }
 
 LOGGING = {

@@ -63,3 +63,28 @@ def test_the_customer_sees_everything_on_their_preferences_page(page, live_serve
     page.get_by_role("button", name="Email me a copy of my data").click()
     expect(page.get_by_text("A link to a copy of your data is on its way")).to_be_visible()
     shot(page, "preferences-data-390")
+
+
+def test_the_admin_keeps_an_inactive_customer_from_a_months_notice(
+    page, live_server, shop_us, admin_us, ann, login, axe_check, shot
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from customers.models import Customer
+
+    with shop_context(shop_us):
+        old = timezone.now() - datetime.timedelta(days=3 * 365 - 5)
+        Customer.objects.filter(pk=ann.pk).update(created_at=old, updated_at=old)
+    login(page, admin_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/settings/")
+    page.get_by_role("link", name="See who, and keep someone").click()
+    page.get_by_role("button", name="Keep").click()
+    expect(page.get_by_text("Say why this customer's data is kept.")).to_be_visible()
+    axe_check(page)
+    shot(page, "retention-refused-390", width=390, height=844)
+    page.get_by_label("Reason for keeping").fill("Regular every summer")
+    page.get_by_role("button", name="Keep").click()
+    expect(page.get_by_text("Ann Whitlock is kept until")).to_be_visible()
+    expect(page.get_by_text("Nobody is due within a month.")).to_be_visible()
