@@ -60,7 +60,7 @@ from customers.services import (
     key_values,
 )
 from customers.tables import TEXT_MARK, ImportFileError, Table, iter_rows, read_table
-from messaging import consent
+from messaging import consent, wording
 from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent
 
@@ -471,8 +471,8 @@ def _diff(current: dict, tags: set[str], values: dict, consents: _Consents) -> d
 
 _CHANNELS = (
     # channel, status field, address field, the file's consent column, status it gives, no consent
-    (Channel.EMAIL, "email_status", "email", "email_consent", EmailStatus.VERIFIED, EmailStatus.NONE),
-    (Channel.SMS, "sms_status", "phone", "sms_consent", SmsStatus.OPTED_IN, SmsStatus.NONE),
+    (Channel.EMAIL, "email_status", "email", "email_consent", EmailStatus.SUBSCRIBED, EmailStatus.NONE),
+    (Channel.SMS, "sms_status", "phone", "sms_consent", SmsStatus.SUBSCRIBED, SmsStatus.NONE),
 )
 _OPEN = (EmailStatus.NONE, EmailStatus.PENDING, SmsStatus.NONE, SmsStatus.PENDING)
 
@@ -544,11 +544,11 @@ CREATE_SQL = f"""
     insert into messaging_consentevent
         (shop_id, customer_id, channel, purpose, action, source, by_id, wording, wording_version, detail,
          user_agent, at, address_hash)
-    select %s, c.id, ch.channel, 'marketing', 'confirmed', 'import', %s, %s, '', %s, '', %s, ch.address_hash
+    select %s, c.id, ch.channel, 'marketing', 'imported', 'import', %s, %s, %s, %s, '', %s, ch.address_hash
       from created c
       join import_staging s on s.number = c.number
-     cross join lateral (values ('email', c.email_status = 'verified', s.email_hash),
-                                ('sms', c.sms_status = 'opted_in', s.phone_hash))
+     cross join lateral (values ('email', c.email_status = 'subscribed', s.email_hash),
+                                ('sms', c.sms_status = 'subscribed', s.phone_hash))
            as ch(channel, given, address_hash)
      where ch.given
 """  # noqa: S608
@@ -628,14 +628,14 @@ class _Writer:
     def _create_params(self) -> list:
         by = self.by.pk if self.by else None
         history = json.dumps({_("Import"): ["", self.source]})
-        wording = _("Consent recorded in the shop's previous software, imported from its file.")
+        said = wording.IMPORTED
         shop = self.shop.pk
         return [
             shop, self.now, self.now, by, by,  # customers
             shop, by, self.now, history,  # history
             shop,  # name keys
             shop,  # tags
-            shop, by, wording, self.source[:200], self.now,  # consent events
+            shop, by, said.text(self.shop), said.version, self.source[:200], self.now,  # consent events
         ]  # fmt: skip
 
     def update(self, changed: list[tuple[Customer, dict, dict]]) -> None:
@@ -694,7 +694,7 @@ class _Writer:
             ],
             ignore_conflicts=True,
         )
-        wording = _("Consent recorded in the shop's previous software, imported from its file.")
+        said = wording.IMPORTED
         events = []
         for c, _v, diff in changed:
             for channel, status_field, address_field, _col, given, _none in _CHANNELS:
@@ -708,12 +708,13 @@ class _Writer:
                         shop=self.shop,
                         customer=c,
                         channel=channel,
-                        action=ConsentEvent.Action.CONFIRMED
+                        action=ConsentEvent.Action.IMPORTED
                         if subscribed
                         else ConsentEvent.Action.ADDRESS_CHANGED,
                         source=ConsentEvent.Source.IMPORT,
                         by=self.by,
-                        wording=wording if subscribed else "",
+                        wording=said.text(self.shop) if subscribed else "",
+                        wording_version=said.version if subscribed else "",
                         detail=(self.source if subscribed else f"{old} → {new} ({self.source})")[:200],
                         address_hash=self.consents.address_hash(channel, getattr(c, address_field)),
                         at=self.now,

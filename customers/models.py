@@ -99,7 +99,7 @@ class Customer(models.Model):
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
     # An admin kept this customer past the shop's retention period (customers.retention), until then, why.
     kept_until = models.DateField(_("kept until"), null=True, blank=True)
-    kept_reason = models.CharField(_("reason for keeping"), max_length=200, blank=True)
+    kept_reason = models.CharField(_("reason for keeping"), max_length=200, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("customer")

@@ -256,8 +256,6 @@ def customer_create(
     email: str = "",
     send_sms_opt_in: bool = False,
     send_welcome_email: bool = False,
-    sms_wording: str = "",
-    email_wording: str = "",
     **more,
 ) -> Customer:
     """Create a customer in `shop`, recording who did it.
@@ -290,12 +288,10 @@ def customer_create(
     _raise_if_duplicate(shop, customer)
     suppressed = consent.statuses_for_new_customer(shop=shop, customer=customer)
     _refuse_suppressed_requests(suppressed, sms=send_sms_opt_in, email=send_welcome_email)
-    wordings = {}
-    if send_welcome_email:
-        wordings[Channel.EMAIL] = email_wording
-    if send_sms_opt_in:
-        wordings[Channel.SMS] = sms_wording
-    consent.statuses_requested(customer, wordings)  # pending from the insert on: no UPDATE afterwards
+    asked = [
+        ch for ch, ticked in ((Channel.EMAIL, send_welcome_email), (Channel.SMS, send_sms_opt_in)) if ticked
+    ]
+    consent.statuses_requested(customer, asked)  # pending from the insert on: no UPDATE afterwards
 
     def write():
         customer.save(force_insert=True)
@@ -306,8 +302,8 @@ def customer_create(
         messages = welcome_messages_queue(
             shop=shop, customer=customer, by=by, email=send_welcome_email, sms=send_sms_opt_in
         )
-        if wordings:
-            consent.requests_record(shop=shop, customer=customer, by=by, wordings=wordings, messages=messages)
+        if asked:
+            consent.requests_record(shop=shop, customer=customer, by=by, channels=asked, messages=messages)
 
     customer.number = customer_number_new()
     try:

@@ -32,6 +32,10 @@ def _sms(c) -> StatusIcon:
         return StatusIcon("sms", _("SMS"), RED, _("Declined texts (opted out)."))
     if not c.phone:
         return StatusIcon("sms", _("SMS"), RED, _("No mobile phone on file."))
+    if c.sms_status == SmsStatus.SUBSCRIBED:
+        return StatusIcon(
+            "sms", _("SMS"), YELLOW, _("Opted in in the previous software, not confirmed here.")
+        )
     if c.sms_status == SmsStatus.PENDING:
         return StatusIcon("sms", _("SMS"), YELLOW, _("Opt-in text sent, not yet confirmed."))
     return StatusIcon("sms", _("SMS"), YELLOW, _("Mobile phone on file, no opt-in yet."))
@@ -46,6 +50,10 @@ def _email(c) -> StatusIcon:
         return StatusIcon("email", _("Email"), RED, _("Emails to this address bounce."))
     if not c.email:
         return StatusIcon("email", _("Email"), RED, _("No email on file."))
+    if c.email_status == EmailStatus.SUBSCRIBED:
+        return StatusIcon(
+            "email", _("Email"), YELLOW, _("Subscribed in the previous software, address not verified.")
+        )
     if c.email_status == EmailStatus.PENDING:
         return StatusIcon("email", _("Email"), YELLOW, _("Welcome email sent, address not yet verified."))
     return StatusIcon("email", _("Email"), YELLOW, _("Email on file, not yet verified."))

@@ -16,9 +16,9 @@ from customers.forms import AddressForm, CustomerCreateForm, CustomerEditForm, P
 from customers.models import Customer, Pet
 from customers.normalise import email_normalise, phone_display, phone_e164, phone_parse
 from customers.status import customer_status_icons
+from messaging import wording
 from messaging.render import welcome_email
 from messaging.services import message_resend
-from messaging.wording import email_consent_wording, sms_consent_wording
 from shopcrm.decorators import shop_required
 from shopcrm.forms import form_add_errors
 from shopcrm.http import found_or_404, redirect_back
@@ -45,8 +45,6 @@ def customer_new(request):
                 customer = services.customer_create(
                     shop=shop,
                     by=request.user,
-                    sms_wording=sms_consent_wording(shop),
-                    email_wording=email_consent_wording(shop),
                     **form.cleaned_data,
                 )
             except services.DuplicateCustomer as exc:
@@ -66,6 +64,8 @@ def customer_new(request):
             "form": form,
             "existing": existing,
             "icons": existing and customer_status_icons(existing, shop=shop),
+            # The exact sentences the ledger will record for each box (messaging's catalogue).
+            "statements": {ch: wording.current(ch).text(shop) for ch in ("sms", "email")},
         },
     )
 

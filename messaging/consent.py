@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from messaging import wording
 from messaging.models import Channel, ConsentEvent, OutboundMessage, Suppression
 
 
@@ -35,6 +36,8 @@ class EmailStatus(TextChoices):
     NONE = "none", _("No email consent yet")
     PENDING = "pending", _("Not yet verified")
     VERIFIED = "verified", _("Verified")
+    # Single opt-in recorded by the shop's previous software (an import): consent, but never verified here.
+    SUBSCRIBED = "subscribed", _("Subscribed (imported), not verified")
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
     BOUNCED = "bounced", _("Bounced")
 
@@ -43,6 +46,7 @@ class SmsStatus(TextChoices):
     NONE = "none", _("No SMS consent")
     PENDING = "pending", _("Opt-in not yet confirmed")
     OPTED_IN = "opted_in", _("Opted in")
+    SUBSCRIBED = "subscribed", _("Opted in (imported), not confirmed here")
     OPTED_OUT = "opted_out", _("Opted out")
 
 
@@ -222,18 +226,21 @@ def request_refusal(*, shop, customer, channel: str) -> str | None:
 # savepoint=False: these only write, and raise only on a bug, when the caller's transaction fails anyway.
 @transaction.atomic(savepoint=False)
 def requests_record(
-    *, shop, customer, by, wordings: dict[str, str], wording_version: str = "v1", messages=()
+    *, shop, customer, by, channels, messages=(), purpose=wording.MARKETING
 ) -> list[ConsentEvent]:
-    """Staff asked the customer for consent (at the till, or by resending) on each channel of `wordings`
-    (channel → the text shown to the customer). One ledger event per channel, written in one statement,
-    each linked to the message of its channel in `messages`; statuses as `statuses_requested` (a caller
-    that set them before inserting the customer saves an UPDATE)."""
-    changes = statuses_requested(customer, wordings)
+    """Staff asked the customer for consent (at the till, or by resending) on each of `channels`. One ledger
+    event per channel, written in one statement, with the catalogue's current sentence and version (the
+    one the till showed and the message says), each linked to the message of its channel in `messages`;
+    statuses as `statuses_requested` (a caller that set them before inserting the customer saves an
+    UPDATE)."""
+    changes = statuses_requested(customer, channels)
     if changes:
         customer.save(update_fields=list(changes))
     by_channel = {m.channel: m for m in messages}
-    return ConsentEvent.objects.bulk_create(
-        [
+    events = []
+    for channel in channels:
+        said = wording.current(channel, purpose)
+        events.append(
             _event(
                 shop=shop,
                 customer=customer,
@@ -241,13 +248,34 @@ def requests_record(
                 action=ConsentEvent.Action.REQUESTED,
                 source=ConsentEvent.Source.TILL,
                 by=by,
-                wording=wording,
-                wording_version=wording_version,
+                purpose=purpose,
+                wording=said.text(shop),
+                wording_version=said.version,
                 message=by_channel.get(channel),
             )
-            for channel, wording in wordings.items()
-        ]
+        )
+    return ConsentEvent.objects.bulk_create(events)
+
+
+def words_agreed(shop, customer, channel: str) -> dict:
+    """What a customer who confirms on `channel` agreed to: the sentence and version of the last request
+    they were sent there (its message said it), else the current one; and that message."""
+    asked = (
+        ConsentEvent.objects.filter(
+            shop=shop, customer=customer, channel=channel, action=ConsentEvent.Action.REQUESTED
+        )
+        .exclude(wording_version="")
+        .order_by("-at", "-pk")
+        .first()
     )
+    if asked is not None:
+        return {
+            "wording": asked.wording,
+            "wording_version": asked.wording_version,
+            "message_id": asked.message_id,
+        }
+    said = wording.current(channel)
+    return {"wording": said.text(shop), "wording_version": said.version}
 
 
 # --- contact changes -----------------------------------------------------------------------------------
@@ -307,8 +335,10 @@ def _customer_moves(*, shop, customer, channel, status, action, source, detail, 
     """The customer's own move on `channel`: status, the suppression list, and its ledger event."""
     _set_status(customer, **{_status_field(channel): status})
     address = _address(customer, channel)
+    agreed = {}
     if action == ConsentEvent.Action.CONFIRMED:
         _suppression_lift(shop=shop, channel=channel, address=address)
+        agreed = words_agreed(shop, customer, channel)
     _event(
         shop=shop,
         customer=customer,
@@ -318,6 +348,7 @@ def _customer_moves(*, shop, customer, channel, status, action, source, detail, 
         detail=detail,
         ip=ip,
         user_agent=user_agent,
+        **agreed,
     ).save()
 
 

@@ -22,6 +22,8 @@ class ConsentEvent(models.Model):
     class Action(models.TextChoices):
         REQUESTED = "requested", _("consent requested")
         CONFIRMED = "confirmed", _("consent confirmed")
+        # An import's consent column: single opt-in given elsewhere, recorded as such, never as confirmed.
+        IMPORTED = "imported", _("consent imported (single opt-in)")
         WITHDRAWN = "withdrawn", _("consent withdrawn")
         BOUNCED = "bounced", _("bounced")
         COMPLAINED = "complained", _("complaint")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from messaging import tokens
+from messaging import tokens, wording
 from messaging.models import INVITATION_LINK
 
 
@@ -37,6 +37,7 @@ def welcome_email(shop, customer) -> Rendered:
             "verify_url": link(customer, "verify", "messaging:verify"),
             "preferences_url": link(customer, "preferences", "messaging:preferences"),
             "unsubscribe_url": unsubscribe,
+            "statement": wording.current("email").text(shop),
         }
         subject = _("Welcome to %(shop)s") % {"shop": shop.name}
         text = render_to_string("messaging/email/welcome.txt", context)
@@ -46,12 +47,16 @@ def welcome_email(shop, customer) -> Rendered:
 
 
 def sms_opt_in(shop, customer) -> Rendered:
-    """Short: names the shop, asks for confirmation (reply or link), says how to stop. Plain text, not
-    HTML-escaped; the French and English wordings stay in GSM-7 (`messaging.sms.segments`)."""
+    """Short: the catalogue's current sentence (it names the shop and says how to stop), then asks for
+    confirmation (reply or link). Plain text, not HTML-escaped; the French and English wordings stay in
+    GSM-7 (`messaging.sms.segments`)."""
     with translation.override(shop.language):
         text = render_to_string(
             "messaging/sms/opt_in.txt",
-            {"shop": shop, "confirm_url": link(customer, "sms", "messaging:sms_confirm")},
+            {
+                "statement": wording.current("sms").text(shop),
+                "confirm_url": link(customer, "sms", "messaging:sms_confirm"),
+            },
         ).strip()
     return Rendered(subject="", text=text)
 

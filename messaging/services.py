@@ -106,7 +106,7 @@ def message_resend(*, shop, customer, channel: str, by) -> OutboundMessage:
     (message,) = welcome_messages_queue(
         shop=shop, customer=customer, by=by, email=channel == Channel.EMAIL, sms=channel == Channel.SMS
     )
-    consent.requests_record(shop=shop, customer=customer, by=by, wordings={channel: ""}, messages=[message])
+    consent.requests_record(shop=shop, customer=customer, by=by, channels=[channel], messages=[message])
     return message
 
 

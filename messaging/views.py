@@ -21,7 +21,7 @@ from customers.models import Customer
 from messaging import consent, outbox, services, tokens
 from messaging.access import customer_data, data_response
 from messaging.consent import EmailStatus, SmsStatus
-from messaging.models import ConsentEvent, OutboundMessage
+from messaging.models import Channel, ConsentEvent, OutboundMessage
 from shopcrm.decorators import admin_required
 from shopcrm.http import client_ip
 from shopcrm.models import Shop
@@ -105,7 +105,9 @@ def _single_use_link(request, token, *, purpose, done, ask_template, done_templa
             # The address or its status changed since the link was sent: this link no longer applies.
             return _page(request, link, "messaging/public/expired.html", status=410)
         if request.method == "GET":
-            return _page(request, link, ask_template)
+            channel = Channel.EMAIL if purpose == "verify" else Channel.SMS
+            agreed = consent.words_agreed(link.shop, link.customer, channel)
+            return _page(request, link, ask_template, {"statement": agreed["wording"]})
         act(link.shop, link.customer, _client(request))
         return _page(request, link, done_template, {"already": False})
 

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='kept_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='reason for keeping'),
+            field=models.CharField(blank=True, db_default='', max_length=200, verbose_name='reason for keeping'),
         ),
         migrations.AddField(
             model_name='customer',

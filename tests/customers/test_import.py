@@ -219,10 +219,12 @@ def test_consent_columns_subscribe_with_an_import_consent_event_naming_the_file(
     with shop_context(shop_us):
         ann = Customer.objects.get(last_name="Smith")
         bob = Customer.objects.get(last_name="Jones")
-        assert (ann.email_status, ann.sms_status) == ("verified", "none")
-        assert (bob.email_status, bob.sms_status) == ("none", "opted_in")
+        # A single opt-in from the previous software: recorded as such, never as verified or confirmed.
+        assert (ann.email_status, ann.sms_status) == ("subscribed", "none")
+        assert (bob.email_status, bob.sms_status) == ("none", "subscribed")
         event = ConsentEvent.objects.get(customer=ann)
-        assert (event.channel, event.action, event.source) == ("email", "confirmed", "import")
+        assert (event.channel, event.action, event.source) == ("email", "imported", "import")
+        assert event.wording_version == "import-1" and "previous software" in event.wording
         assert "old-crm.csv" in event.detail and job.sha256[:12] in event.detail
 
 

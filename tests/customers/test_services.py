@@ -135,16 +135,20 @@ def test_ticking_the_boxes_records_consent_requests_and_pending_statuses(shop_fr
         email="betty@example.com",
         send_sms_opt_in=True,
         send_welcome_email=True,
-        sms_wording="wording sms",
     )
     assert (customer.sms_status, customer.email_status) == (SmsStatus.PENDING, EmailStatus.PENDING)
     with shop_context(shop_fr):
-        events = list(ConsentEvent.objects.filter(customer=customer).order_by("channel"))
+        events = list(
+            ConsentEvent.objects.filter(customer=customer).select_related("message").order_by("channel")
+        )
     assert [(e.channel, e.action, e.source, e.by) for e in events] == [
         ("email", "requested", "till", cashier_fr),
         ("sms", "requested", "till", cashier_fr),
     ]
-    assert events[1].wording == "wording sms"
+    # The catalogue's current sentence, in the shop's language, with its version and the message it caused.
+    assert events[1].wording.startswith("Pressing Test vous enverra des SMS")
+    assert (events[1].wording_version, events[0].wording_version) == ("sms-marketing-2", "email-marketing-2")
+    assert events[1].message.kind == "sms_opt_in" and events[0].message.kind == "welcome"
 
 
 def test_the_sms_box_needs_a_mobile_number(shop_fr):

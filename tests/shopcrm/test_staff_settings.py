@@ -27,6 +27,7 @@ def settings_data(shop, **changes):
         "sender_name": "",
         "contact_phone": "",
         "contact_email": "",
+        "retention_years": shop.retention_years,
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not False}
