@@ -95,6 +95,11 @@ class OutboundMessage(models.Model):
         ERASURE_DONE = "erasure_done", _("erasure confirmation")
         DATA_COPY = "data_copy", _("link to a copy of their data")
 
+    class Category(models.TextChoices):
+        TRANSACTIONAL = "transactional", _("transactional")
+        CONSENT_REQUEST = "consent_request", _("consent request")
+        MARKETING = "marketing", _("marketing")
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         SENDING = "sending", _("sending")
@@ -150,6 +155,14 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def category(self) -> str:
+        """What the message is, for the rules that depend on it (send windows): a consent request asks for
+        consent, marketing relies on it, anything else answers something the person or the shop did."""
+        if self.kind in (self.Kind.WELCOME, self.Kind.SMS_OPT_IN):
+            return self.Category.CONSENT_REQUEST
+        return self.Category.TRANSACTIONAL
 
 
 class Suppression(models.Model):

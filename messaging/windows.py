@@ -6,6 +6,9 @@ shop's time zone; service messages (a HELP answer, "your order is ready") and em
 - United States (TCPA): 08:00 to 21:00, every day;
 - anywhere else: the stricter of the two, Monday to Saturday 08:00 to 20:00.
 
+A shop may narrow its window (settings "texts from" / "texts until"), never widen it: the hours are checked
+when saved and clamped to the legal window when applied.
+
 The worker does not drop what falls outside: it leaves the message queued with `not_before` set to the next
 opening, and the outbox sweeper publishes it then.
 """
@@ -18,7 +21,9 @@ from functools import cache
 
 import holidays
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from messaging.models import Channel, OutboundMessage
 
@@ -38,8 +43,8 @@ WINDOWS = {
 }
 DEFAULT = Window(dt.time(8), dt.time(20), MONDAY_TO_SATURDAY, public_holidays=True)
 
-# Which kinds wait for the window.
-WAITING_KINDS = {OutboundMessage.Kind.SMS_OPT_IN}
+# Which categories of message wait for the window (OutboundMessage.category).
+WAITING_CATEGORIES = {OutboundMessage.Category.CONSENT_REQUEST, OutboundMessage.Category.MARKETING}
 
 
 def now() -> dt.datetime:
@@ -49,7 +54,7 @@ def now() -> dt.datetime:
 
 def waits_for_window(message: OutboundMessage) -> bool:
     enforced = settings.SMS_SEND_WINDOWS
-    return enforced and message.channel == Channel.SMS and message.kind in WAITING_KINDS
+    return enforced and message.channel == Channel.SMS and message.category in WAITING_CATEGORIES
 
 
 @cache
@@ -66,14 +71,48 @@ def _open_on(window: Window, country: str, day: dt.date) -> bool:
     return not (window.public_holidays and day in _holidays(country, day.year))
 
 
+def legal_window(shop) -> Window:
+    return WINDOWS.get(shop.country, DEFAULT)
+
+
+def shop_window(shop) -> Window:
+    """The legal window narrowed by the shop's own hours (never widened)."""
+    legal = legal_window(shop)
+    opens = max(legal.opens, shop.sms_hours_from or legal.opens)
+    closes = min(legal.closes, shop.sms_hours_until or legal.closes)
+    if opens >= closes:  # inconsistent hours cannot close the shop's texts for good
+        return legal
+    return Window(opens, closes, legal.weekdays, legal.public_holidays)
+
+
+def validate_shop_hours(shop) -> None:
+    """The shop's texting hours lie within the law of its country and open before they close."""
+    legal = legal_window(shop)
+    hours = {"from": legal.opens.strftime("%H:%M"), "until": legal.closes.strftime("%H:%M")}
+    errors = {}
+    start, end = shop.sms_hours_from, shop.sms_hours_until
+    if start and not legal.opens <= start < legal.closes:
+        errors["sms_hours_from"] = (
+            _("Texts may go from %(from)s to %(until)s here: choose a time in between.") % hours
+        )
+    if end and not legal.opens < end <= legal.closes:
+        errors["sms_hours_until"] = (
+            _("Texts may go from %(from)s to %(until)s here: choose a time in between.") % hours
+        )
+    if start and end and start >= end and "sms_hours_until" not in errors:
+        errors["sms_hours_until"] = _("Choose a time after “texts from”.")
+    if errors:
+        raise ValidationError(errors)
+
+
 def next_opening(shop, at: dt.datetime | None = None) -> dt.datetime | None:
     """None when a waiting text may go at `at` (default: now); else when the shop's window next opens."""
-    window = WINDOWS.get(shop.country, DEFAULT)
+    window = shop_window(shop)
     local = (at or now()).astimezone(shop.tzinfo)
     if _open_on(window, shop.country, local.date()) and window.opens <= local.time() < window.closes:
         return None
     day = local.date() if local.time() < window.opens else local.date() + dt.timedelta(days=1)
-    for _ in range(31):  # at most a few days ahead; a month bounds a calendar with no open day
+    for _day in range(31):  # at most a few days ahead; a month bounds a calendar with no open day
         if _open_on(window, shop.country, day):
             return dt.datetime.combine(day, window.opens, tzinfo=shop.tzinfo)
         day += dt.timedelta(days=1)

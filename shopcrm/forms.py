@@ -68,6 +68,10 @@ class ShopSettingsForm(forms.ModelForm):
     class Meta:
         model = Shop
         fields = SHOP_SETTINGS_FIELDS
+        widgets = {
+            "sms_hours_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "sms_hours_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

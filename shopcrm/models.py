@@ -78,6 +78,18 @@ class Shop(models.Model):
     )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # The shop's own hours for marketing and consent-request texts, inside the legal window of its country
+    # (messaging.windows checks and applies them). Empty: the whole legal window.
+    sms_hours_from = models.TimeField(
+        _("texts from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Opt-in and marketing texts wait for these hours, within the law (France: Monday to Saturday, "
+            "8:00 to 20:00, not on public holidays; United States: 8:00 to 21:00). Empty: the legal hours."
+        ),
+    )
+    sms_hours_until = models.TimeField(_("texts until"), null=True, blank=True)
     # CNIL: a customer's data is kept for 3 years after the last contact they started, then erased.
     retention_years = models.PositiveSmallIntegerField(
         _("keep inactive customers for (years)"),

@@ -42,6 +42,10 @@ def shop_create(
         **options,
     )
     shop.full_clean()
+    # Rules other apps own (settings.SHOP_SETTINGS_CHECKS, e.g. texting hours within the law): the platform
+    # knows none of them. Each raises ValidationError by field.
+    for path in settings.SHOP_SETTINGS_CHECKS:
+        import_string(path)(shop)
     shop.save()
     return shop
 
@@ -112,6 +116,8 @@ SHOP_SETTINGS_FIELDS = [
     "contact_phone",
     "contact_email",
     "retention_years",
+    "sms_hours_from",
+    "sms_hours_until",
 ]
 
 
@@ -128,6 +134,10 @@ def shop_update(*, shop: Shop, **values) -> Shop:
             value = value.upper()
         setattr(shop, name, value)
     shop.full_clean()
+    # Rules other apps own (settings.SHOP_SETTINGS_CHECKS, e.g. texting hours within the law): the platform
+    # knows none of them. Each raises ValidationError by field.
+    for path in settings.SHOP_SETTINGS_CHECKS:
+        import_string(path)(shop)
     shop.save()
     return shop
 

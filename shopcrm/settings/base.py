@@ -137,6 +137,8 @@ INVITATION_LINK_DAYS = env.int("INVITATION_LINK_DAYS", default=7)
 # How the platform hands a staff invitation to the messaging app (the platform imports no domain app).
 STAFF_INVITATION_SENDER = "messaging.services.staff_invitation_queue"
 # Sections other apps add to the shop's settings page: callables (request) -> HTML.
+# Checks other apps add to a change of the shop's settings (each raises ValidationError by field).
+SHOP_SETTINGS_CHECKS = ["messaging.windows.validate_shop_hours"]
 SHOP_SETTINGS_PANELS = [
     "customers.settings_panel.retention_panel",
     "messaging.settings_panel.erasure_panel",

@@ -2,14 +2,17 @@
 
 import datetime as dt
 import zoneinfo
+from html import unescape
 
 import pytest
+from django.urls import reverse
 
 from messaging import outbox, windows
 from messaging.models import OutboundMessage
 from messaging.sms.backends import locmem
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer, make_shop
+from tests.shopcrm.test_staff_settings import settings_data
 
 pytestmark = pytest.mark.django_db
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -115,3 +118,51 @@ def test_the_customer_page_says_when_a_waiting_text_goes(admin_client_fr, shop_f
     outbox.message_send(message_id=message.pk, shop_id=shop_fr.pk)
     html = admin_client_fr.get(reverse("customers:detail", args=[customer.number])).content.decode()
     assert "03/12/2026 08:00" in html
+
+
+@pytest.mark.parametrize(
+    ("at", "opens"),
+    [
+        (paris(2026, 12, 2, 9, 0), paris(2026, 12, 2, 10, 0)),  # before the shop's 10:00
+        (paris(2026, 12, 2, 12, 0), None),
+        (paris(2026, 12, 2, 18, 0), paris(2026, 12, 3, 10, 0)),  # after the shop's 18:00
+        (paris(2026, 12, 5, 17, 0), None),  # Saturday: the law's days still apply
+        (paris(2026, 12, 6, 12, 0), paris(2026, 12, 7, 10, 0)),
+    ],
+)
+def test_a_shop_narrows_its_hours_within_the_law(shop_fr, at, opens):
+    shop_fr.sms_hours_from, shop_fr.sms_hours_until = dt.time(10), dt.time(18)
+    assert windows.next_opening(shop_fr, at) == opens
+
+
+def test_stored_hours_outside_the_law_are_clamped_to_it(shop_fr):
+    shop_fr.sms_hours_from, shop_fr.sms_hours_until = dt.time(6), dt.time(23)
+    assert windows.next_opening(shop_fr, paris(2026, 12, 2, 7, 0)) == paris(2026, 12, 2, 8, 0)
+    assert windows.next_opening(shop_fr, paris(2026, 12, 2, 20, 30)) == paris(2026, 12, 3, 8, 0)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field", "said"),
+    [
+        ("07:00", "", "sms_hours_from", "de 08:00 à 20:00"),
+        ("", "21:00", "sms_hours_until", "de 08:00 à 20:00"),
+        ("15:00", "11:00", "sms_hours_until", "après « SMS à partir de »"),
+    ],
+)
+def test_the_settings_refuse_hours_the_law_does_not_allow_next_to_the_field(
+    admin_client_fr, shop_fr, start, end, field, said
+):
+    data = settings_data(shop_fr, sms_hours_from=start, sms_hours_until=end)
+    response = admin_client_fr.post(reverse("shop_settings"), data)
+    html = unescape(response.content.decode())
+    assert response.status_code == 200 and f'id="field-{field}"' in html
+    assert said in html and "field--invalid" in html.split(f'id="field-{field}"')[0][-200:]
+    shop_fr.refresh_from_db()
+    assert shop_fr.sms_hours_from is None and shop_fr.sms_hours_until is None
+
+
+def test_the_settings_keep_hours_within_the_law(admin_client_fr, shop_fr):
+    data = settings_data(shop_fr, sms_hours_from="09:30", sms_hours_until="19:00")
+    assert admin_client_fr.post(reverse("shop_settings"), data).status_code == 302
+    shop_fr.refresh_from_db()
+    assert (shop_fr.sms_hours_from, shop_fr.sms_hours_until) == (dt.time(9, 30), dt.time(19))
