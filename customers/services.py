@@ -134,7 +134,9 @@ def _refuse_suppressed_requests(suppressed: dict, *, sms: bool, email: bool) -> 
 
 def _check_consent_requests(customer: Customer, *, sms: bool, email: bool) -> None:
     errors = {}
-    if sms and not customer.phone:
+    if sms and not consent.shop_reachable(customer.shop):
+        errors["send_sms_opt_in"] = consent.NO_CONTACT
+    elif sms and not customer.phone:
         errors["send_sms_opt_in"] = _("Add a mobile phone number to send the SMS opt-in text.")
     elif sms and not _is_mobile(str(customer.phone)):
         errors["send_sms_opt_in"] = _("This number is not a mobile phone: it cannot receive texts.")

@@ -204,6 +204,17 @@ def statuses_requested(customer, channels) -> dict[str, str]:
     return changes
 
 
+NO_CONTACT = _(
+    "The shop has no contact phone or email yet, and texts must say how to reach it: an admin adds one in "
+    "Settings."
+)
+
+
+def shop_reachable(shop) -> bool:
+    """Texts go only from a shop that said how to reach it (the HELP reply gives it)."""
+    return bool(shop.contact_phone or shop.contact_email)
+
+
 def request_refusal(*, shop, customer, channel: str) -> str | None:
     """Why staff may not ask this customer for consent on `channel` now (None: they may)."""
     if channel == Channel.EMAIL:
@@ -216,6 +227,8 @@ def request_refusal(*, shop, customer, channel: str) -> str | None:
         return None
     if not customer.phone:
         return _("There is no mobile phone to send to.")
+    if not shop_reachable(shop):
+        return NO_CONTACT
     if customer.sms_status == SmsStatus.OPTED_OUT or suppression_reason(
         shop=shop, channel=channel, address=customer.phone
     ):
@@ -496,7 +509,12 @@ def email_bounced(*, shop, customer, address: str, complaint: bool, soft: bool =
 
 # Answers to the person's own request (HELP, an erasure, a copy of their data): they go even to an address
 # that opted out, unless it cannot receive them.
-_ANSWERS = {OutboundMessage.Kind.SMS_HELP, OutboundMessage.Kind.ERASURE_DONE, OutboundMessage.Kind.DATA_COPY}
+_ANSWERS = {
+    OutboundMessage.Kind.SMS_HELP,
+    OutboundMessage.Kind.SMS_STOPPED,
+    OutboundMessage.Kind.ERASURE_DONE,
+    OutboundMessage.Kind.DATA_COPY,
+}
 _UNREACHABLE = {Reason.BOUNCE, Reason.SOFT_BOUNCES}
 # Kinds that ask for or rely on consent; a reply to the customer's own text (HELP) and staff mail do not.
 _CONSENT_KINDS = {OutboundMessage.Kind.WELCOME, OutboundMessage.Kind.SMS_OPT_IN}
@@ -510,6 +528,8 @@ def send_refusal(message: OutboundMessage, *, suppressed: str | None, customer) 
         return f"suppressed: {suppressed}"
     if message.kind not in _CONSENT_KINDS or customer is None:
         return None
+    if message.channel == Channel.SMS and not shop_reachable(message.shop):
+        return "the shop has no contact for HELP replies"
     current = _address(customer, message.channel)
     if address_normal(message.channel, current) != address_normal(message.channel, message.recipient):
         return "the customer's address changed since this was queued"

@@ -90,6 +90,7 @@ class OutboundMessage(models.Model):
         WELCOME = "welcome", _("welcome email")
         SMS_OPT_IN = "sms_opt_in", _("SMS opt-in text")
         SMS_HELP = "sms_help", _("SMS help reply")
+        SMS_STOPPED = "sms_stopped", _("opt-out confirmation")
         STAFF_INVITE = "staff_invite", _("staff invitation")
         # Sent to an erased customer's address as it goes; the address is blanked once it is sent.
         ERASURE_DONE = "erasure_done", _("erasure confirmation")

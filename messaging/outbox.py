@@ -23,6 +23,7 @@ from django.utils import timezone
 from messaging import consent, windows
 from messaging.models import INVITATION_LINK, OutboundMessage
 from messaging.sms import SmsError, SmsMessage, send_sms
+from messaging.sms.senders import sender_of
 from shopcrm.tenancy import cross_shop, shop_context
 
 logger = logging.getLogger(__name__)
@@ -219,8 +220,9 @@ def messages_sweep() -> int:
 
 
 def sender_for(shop, channel: str) -> str:
-    """SMS: the platform's number. Email: the platform's address under the shop's sender name."""
+    """SMS: the shop's own sender, else the platform's number. Email: the platform's address under the
+    shop's sender name."""
     if channel == OutboundMessage.Channel.SMS:
-        return settings.TWILIO_FROM_NUMBER
+        return sender_of(shop)
     _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return formataddr((shop.display_sender, address)) if address else settings.DEFAULT_FROM_EMAIL

@@ -78,6 +78,13 @@ def sms_help(shop) -> Rendered:
     return Rendered(subject="", text=text)
 
 
+def sms_stopped(shop, *, several: bool) -> Rendered:
+    """The one confirmation of an opt-out. A STOP that several shops' customers share names none of them."""
+    with translation.override(shop.language):
+        text = render_to_string("messaging/sms/stopped.txt", {"shop": shop, "several": several}).strip()
+    return Rendered(subject="", text=text)
+
+
 def staff_invitation(shop, membership, *, invited_by) -> Rendered:
     """The invitation to work in a shop: who invited, the role, and where the link goes (it is put in when
     the email is sent): to choose a password for an account the invitation created, or to sign in and

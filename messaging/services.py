@@ -116,17 +116,30 @@ def sms_help_queue(*, shop, customer, phone: str) -> OutboundMessage:
     return _reply_queue(shop=shop, customer=customer, phone=phone, rendered=render.sms_help(shop))
 
 
+def sms_stopped_queue(*, shop, customer, phone: str, several: bool) -> OutboundMessage:
+    """The one confirmation that a STOP was heard (from the shop that texted the number last)."""
+    return _reply_queue(
+        shop=shop,
+        customer=customer,
+        phone=phone,
+        rendered=render.sms_stopped(shop, several=several),
+        kind=OutboundMessage.Kind.SMS_STOPPED,
+    )
+
+
 def sms_which_shop_queue(*, shop, customer, phone: str) -> OutboundMessage:
     """A YES that several shops wait for: the customer is asked to answer through each shop's link."""
     return _reply_queue(shop=shop, customer=customer, phone=phone, rendered=render.sms_which_shop(shop))
 
 
-def _reply_queue(*, shop, customer, phone: str, rendered) -> OutboundMessage:
+def _reply_queue(
+    *, shop, customer, phone: str, rendered, kind=OutboundMessage.Kind.SMS_HELP
+) -> OutboundMessage:
     return message_queue(
         shop=shop,
         customer=customer,
         channel=Channel.SMS,
-        kind=OutboundMessage.Kind.SMS_HELP,
+        kind=kind,
         recipient=phone,
         rendered=rendered,
         by=None,

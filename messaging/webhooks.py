@@ -24,6 +24,7 @@ from customers.models import Customer
 from messaging import bounces, consent, services
 from messaging.consent import SmsStatus
 from messaging.models import ConsentEvent, OutboundMessage, WebhookEvent
+from messaging.sms.senders import is_service
 from shopcrm.tenancy import cross_shop, shop_context
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ STOP_WORDS = {
     "STOP", "STOPALL", "STOPSMS", "ARRET", "ARRETER", "ARRETEZ", "UNSUBSCRIBE", "END", "QUIT", "CANCEL",
     "REVOKE", "OPTOUT", "DESABONNER", "DESINSCRIRE", "DESINSCRIPTION", "DESABONNEMENT",
 }  # fmt: skip
+# The opt-out keywords Twilio handles itself (it confirms them and blocks further texts from the number).
+PROVIDER_STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 STOP_PHRASES = {("OPT", "OUT"), ("SE", "DESABONNER")}
 CONFIRM_WORDS = {"YES", "OUI", "Y", "O"}
 START_WORDS = {"START", "UNSTOP"}
@@ -90,6 +93,7 @@ def twilio_inbound(request):
         return _twiml()
     with cross_shop("twilio inbound: find the customers holding this phone"):
         holders = list(Customer.objects.filter(phone=phone).select_related("shop").order_by("pk"))
+    holders = _answering(holders, request.POST.get("To", "").strip())
     if not holders:
         return _twiml()
     with transaction.atomic():
@@ -98,6 +102,17 @@ def twilio_inbound(request):
             return _twiml()
         _act_on_reply(holders, asked, body[:100], phone)
     return _twiml()
+
+
+def _answering(holders: list[Customer], to: str) -> list[Customer]:
+    """The customers a reply sent to `to` can answer: of the shops whose own number it is, else of the
+    shops texting from the shared number or a Messaging Service (whose pool we do not know). A reply no
+    shop can claim is taken as meant for all of them, so a STOP is never lost."""
+    own = [c for c in holders if c.shop.sms_sender and c.shop.sms_sender == to]
+    if own:
+        return own
+    shared = [c for c in holders if not c.shop.sms_sender or is_service(c.shop.sms_sender)]
+    return shared or holders
 
 
 def _first_time(shop, provider: str, event_id: str) -> bool:
@@ -116,10 +131,20 @@ def _first_time(shop, provider: str, event_id: str) -> bool:
 def _act_on_reply(holders: list[Customer], asked: str, body: str, phone: str) -> None:
     if asked == "stop":
         # Carriers apply STOP to the sender number as a whole: opt out everywhere we text this phone from.
+        stopped = []
         for customer in holders:
             with shop_context(customer.shop):
-                consent.sms_opt_out(
+                if consent.sms_opt_out(
                     shop=customer.shop, customer=customer, source=ConsentEvent.Source.SMS_REPLY, detail=body
+                ):
+                    stopped.append(customer)
+        # Confirmed once: when the opt-out is new, and not for the provider's own keywords (Twilio answers
+        # those itself and blocks anything more from the number).
+        if stopped and body.strip().upper() not in PROVIDER_STOP_WORDS:
+            target = _latest_asker(stopped)
+            with shop_context(target.shop):
+                services.sms_stopped_queue(
+                    shop=target.shop, customer=target, phone=phone, several=len(holders) > 1
                 )
         return
     if asked == "confirm":

@@ -78,6 +78,26 @@ class Shop(models.Model):
     )
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    postal_address = models.CharField(
+        _("postal address"),
+        max_length=300,
+        blank=True,
+        help_text=_("Printed at the foot of every email, as the law on commercial email asks."),
+    )
+    privacy_url = models.URLField(
+        _("privacy notice"),
+        blank=True,
+        help_text=_("A link to the shop's privacy notice, at the foot of every email."),
+    )
+    sms_sender = models.CharField(
+        _("SMS sender"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The shop's own Twilio number (+…), Messaging Service SID (MG…), or a name of up to 11 letters "
+            "and digits where the country allows it. Empty: the platform's shared number."
+        ),
+    )
     # The shop's own hours for marketing and consent-request texts, inside the legal window of its country
     # (messaging.windows checks and applies them). Empty: the whole legal window.
     sms_hours_from = models.TimeField(

@@ -23,6 +23,15 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
+def _shop_save(shop: Shop) -> None:
+    shop.full_clean()
+    # Rules other apps own (settings.SHOP_SETTINGS_CHECKS: texting hours within the law, the SMS sender):
+    # the platform knows none of them. Each raises ValidationError by field.
+    for path in settings.SHOP_SETTINGS_CHECKS:
+        import_string(path)(shop)
+    shop.save()
+
+
 def shop_create(
     *,
     name: str,
@@ -41,12 +50,7 @@ def shop_create(
         timezone=(timezone or "").strip(),
         **options,
     )
-    shop.full_clean()
-    # Rules other apps own (settings.SHOP_SETTINGS_CHECKS, e.g. texting hours within the law): the platform
-    # knows none of them. Each raises ValidationError by field.
-    for path in settings.SHOP_SETTINGS_CHECKS:
-        import_string(path)(shop)
-    shop.save()
+    _shop_save(shop)
     return shop
 
 
@@ -115,6 +119,9 @@ SHOP_SETTINGS_FIELDS = [
     "sender_name",
     "contact_phone",
     "contact_email",
+    "postal_address",
+    "privacy_url",
+    "sms_sender",
     "retention_years",
     "sms_hours_from",
     "sms_hours_until",
@@ -133,12 +140,7 @@ def shop_update(*, shop: Shop, **values) -> Shop:
         if name == "country":
             value = value.upper()
         setattr(shop, name, value)
-    shop.full_clean()
-    # Rules other apps own (settings.SHOP_SETTINGS_CHECKS, e.g. texting hours within the law): the platform
-    # knows none of them. Each raises ValidationError by field.
-    for path in settings.SHOP_SETTINGS_CHECKS:
-        import_string(path)(shop)
-    shop.save()
+    _shop_save(shop)
     return shop
 
 

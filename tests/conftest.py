@@ -56,6 +56,8 @@ def make_shop(**overrides):
         "country": "FR",
         "language": "fr",
         "timezone": "Europe/Paris",
+        # Texts need a contact for HELP replies (messaging.consent.request_refusal).
+        "contact_phone": "01 23 45 67 89",
     }
     spec.update(overrides)
     return shop_create(**spec)

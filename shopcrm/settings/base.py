@@ -138,7 +138,7 @@ INVITATION_LINK_DAYS = env.int("INVITATION_LINK_DAYS", default=7)
 STAFF_INVITATION_SENDER = "messaging.services.staff_invitation_queue"
 # Sections other apps add to the shop's settings page: callables (request) -> HTML.
 # Checks other apps add to a change of the shop's settings (each raises ValidationError by field).
-SHOP_SETTINGS_CHECKS = ["messaging.windows.validate_shop_hours"]
+SHOP_SETTINGS_CHECKS = ["messaging.windows.validate_shop_hours", "messaging.sms.senders.validate_shop_sender"]
 SHOP_SETTINGS_PANELS = [
     "customers.settings_panel.retention_panel",
     "messaging.settings_panel.erasure_panel",

@@ -99,9 +99,14 @@ def test_stop_then_edit_the_phone_away_and_back_then_resend_sends_nothing(client
     assert _inbound(client, "Stop.", sid="SM1").status_code == 200
     assert _fresh(shop_fr, betty).sms_status == "opted_out"
 
-    # The text queued before the STOP does not go: the worker checks the suppression under its lock.
-    assert _send_all(shop_fr) == ["suppressed"]
-    assert locmem.outbox == []
+    # The text queued before the STOP does not go: the worker checks the suppression under its lock. Only
+    # the confirmation of the opt-out does.
+    assert sorted(_send_all(shop_fr)) == ["sent", "suppressed"]
+    with shop_context(shop_fr):
+        assert OutboundMessage.objects.get(kind="sms_opt_in").status == "suppressed"
+    (stopped,) = locmem.outbox
+    assert "START" in stopped.body
+    locmem.outbox.clear()
 
     with shop_context(shop_fr):
         betty = Customer.objects.get(pk=betty.pk)
@@ -268,3 +273,33 @@ def test_an_import_cannot_subscribe_a_suppressed_address_and_a_new_phone_starts_
         cy = Customer.objects.get(first_name="Cy")
         assert cy.email_status == "bounced"
         assert not ConsentEvent.objects.filter(customer=cy).exists()
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "platform"])
+def test_an_opt_out_is_confirmed_once_and_never_for_the_providers_own_keyword(client, shop_fr, quiet_outbox):
+    create(shop_fr, send_welcome_email=False)
+    _inbound(client, "Stop.", sid="SM1")
+    _inbound(client, "arrêter svp", sid="SM2")  # already opted out: nothing more
+    with shop_context(shop_fr):
+        (confirmation,) = OutboundMessage.objects.filter(kind="sms_stopped")
+    assert confirmation.body_text.startswith("Pressing Test") and "START" in confirmation.body_text
+    assert outbox.message_send(message_id=confirmation.pk, shop_id=shop_fr.pk) == "sent"  # despite the STOP
+
+    other = create(shop_fr, send_welcome_email=False, phone="06 98 76 54 32", email="x@example.com")
+    _inbound(client, "STOP", phone="+33698765432", sid="SM3")  # Twilio confirms that one itself
+    with shop_context(shop_fr):
+        assert Customer.objects.get(pk=other.pk).sms_status == "opted_out"
+        assert OutboundMessage.objects.filter(kind="sms_stopped").count() == 1
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "platform"])
+def test_a_stop_two_shops_share_is_confirmed_once_naming_neither(client, shop_fr, shop_us, quiet_outbox):
+    create(shop_fr, send_welcome_email=False)
+    create(shop_us, send_welcome_email=False, phone="+33 6 12 34 56 78")
+    _inbound(client, "stop please", sid="SM9")
+    confirmations = []
+    for shop in (shop_fr, shop_us):
+        with shop_context(shop):
+            confirmations += list(OutboundMessage.objects.filter(kind="sms_stopped"))
+    (confirmation,) = confirmations
+    assert shop_fr.name not in confirmation.body_text and shop_us.name not in confirmation.body_text

@@ -25,6 +25,9 @@ DEMO_SHOPS = [
             "internal_id_enabled": True,
             "checkout_phone": "required",
             "checkout_email": "recommended",
+            "contact_phone": "01 42 00 00 00",
+            "contact_email": "bonjour@pressing-des-lilas.example",
+            "postal_address": "12 rue des Lilas, 75019 Paris",
         },
         "staff": [
             ("admin@pressing-des-lilas.example", Role.ADMIN, "Claire Admin"),
@@ -42,6 +45,9 @@ DEMO_SHOPS = [
             "show_customer_number": True,
             "checkout_email": "recommended",
             "checkout_address": "recommended",
+            "contact_phone": "(718) 555-0100",
+            "contact_email": "hello@happy-paws.example",
+            "postal_address": "240 Court Street, Brooklyn, NY 11201",
         },
         "staff": [
             ("admin@happy-paws.example", Role.ADMIN, "Dana Admin"),

@@ -6,6 +6,7 @@ from twilio.rest import Client
 
 from messaging.sms import SmsError, SmsMessage, SmsResult
 from messaging.sms.backends.base import BaseSmsBackend
+from messaging.sms.senders import is_service
 
 # Far below the outbox's SENDING_STUCK_AFTER: a hung request must not look like a dead worker.
 TIMEOUT_SECONDS = 30
@@ -28,11 +29,11 @@ class SmsBackend(BaseSmsBackend):
             "messaging:twilio_status"
         )
         try:
+            sender = message.sender or settings.TWILIO_FROM_NUMBER
+            # A Messaging Service picks the number from its pool; anything else is the "From" itself.
+            origin = {"messaging_service_sid": sender} if is_service(sender) else {"from_": sender}
             sent = self.client.messages.create(
-                to=message.to,
-                from_=message.sender or settings.TWILIO_FROM_NUMBER,
-                body=message.body,
-                status_callback=callback,
+                to=message.to, body=message.body, status_callback=callback, **origin
             )
         except TwilioRestException as exc:
             # 429 and 5xx may pass on a later try; other 4xx (bad number, blocked) will not.

@@ -1,0 +1,163 @@
+"""Texts that arrive and say who sent them: a shop's own sender, a contact before any text goes, a reply
+credited to the shop whose number it went to, and an email footer with the shop's address and privacy
+notice."""
+
+from html import unescape
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+from twilio.request_validator import RequestValidator
+
+from customers.models import Customer
+from customers.services import customer_create
+from messaging import outbox
+from messaging.models import OutboundMessage
+from messaging.services import message_resend
+from messaging.sms import SmsMessage, get_backend
+from shopcrm.services import shop_update
+from shopcrm.tenancy import shop_context
+from tests.conftest import make_shop
+from tests.messaging.test_outbox import create
+from tests.messaging.test_sms_backends import FakeClient
+from tests.shopcrm.test_staff_settings import settings_data
+
+pytestmark = pytest.mark.django_db
+SERVICE = "MG" + "0123456789abcdef" * 2
+TOKEN = "twilio-test-auth-token"
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch):
+    monkeypatch.setattr(outbox, "message_publish", lambda messages: None)
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "stored"),
+    [
+        ("FR", "+33 6 12 34 56 78", "+33612345678"),
+        ("FR", "06 12 34 56 78", "+33612345678"),
+        ("FR", SERVICE, SERVICE),
+        ("FR", "LILAS", "LILAS"),
+        ("US", "(201) 555-0123", "+12015550123"),
+    ],
+)
+def test_a_shop_sets_its_own_sender(country, typed, stored):
+    shop = make_shop(country=country, timezone="Europe/Paris")
+    shop_update(shop=shop, sms_sender=typed)
+    shop.refresh_from_db()
+    assert shop.sms_sender == stored
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "said"),
+    [
+        ("US", "PAWS", "refuse sender names"),
+        ("FR", "ab!", "1 to 11 letters"),
+        ("FR", "MUCHTOOLONGNAME", "1 to 11 letters"),
+        ("FR", "+33 1", "valid phone number"),
+    ],
+)
+def test_a_sender_the_carriers_would_refuse_is_refused_next_to_the_field(country, typed, said):
+    shop = make_shop(country=country, language="en", timezone="Europe/Paris")
+    with pytest.raises(ValidationError) as refused:
+        shop_update(shop=shop, sms_sender=typed)
+    assert said in refused.value.message_dict["sms_sender"][0]
+    shop.refresh_from_db()
+    assert shop.sms_sender == ""
+
+
+def test_the_settings_page_shows_the_sender_error_next_to_its_field(admin_client_us, shop_us):
+    response = admin_client_us.post(reverse("shop_settings"), settings_data(shop_us, sms_sender="PAWS"))
+    html = unescape(response.content.decode())
+    assert response.status_code == 200 and "refuse sender names" in html
+    assert "field--invalid" in html.split('id="field-sms_sender"')[0][-120:]
+
+
+def test_the_texts_of_a_shop_go_from_its_sender_and_a_service_sid_is_used_as_such(shop_fr):
+    shop_update(shop=shop_fr, sms_sender=SERVICE)
+    create(shop_fr, send_welcome_email=False)
+    with shop_context(shop_fr):
+        (message,) = OutboundMessage.objects.all()
+    assert message.sender == SERVICE
+    client = FakeClient()
+    backend = get_backend("messaging.sms.backends.twilio.SmsBackend", client=client)
+    backend.send(SmsMessage(to="+33612345678", body="hi", sender=SERVICE))
+    backend.send(SmsMessage(to="+33612345678", body="hi", sender="+33700000000"))
+    first, second = client.messages.calls
+    assert first["messaging_service_sid"] == SERVICE and "from_" not in first
+    assert second["from_"] == "+33700000000" and "messaging_service_sid" not in second
+
+
+def test_no_text_goes_from_a_shop_nobody_can_reach(shop_fr, client_fr):
+    shop_update(shop=shop_fr, contact_phone="", contact_email="")
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        create(shop_fr, send_welcome_email=False)
+    assert "an admin adds one in Settings" in refused.value.message_dict["send_sms_opt_in"][0]
+    page = client_fr.post(
+        reverse("customers:new"),
+        {
+            "type": "individual",
+            "first_name": "Betty",
+            "last_name": "Smith",
+            "phone": "0612345678",
+            "send_sms_opt_in": "on",
+        },
+    )
+    assert "Réglages" in unescape(page.content.decode())
+    betty = create(shop_fr, send_welcome_email=False, send_sms_opt_in=False)
+    with (
+        shop_context(shop_fr),
+        translation.override("en"),
+        pytest.raises(ValidationError, match="in Settings"),
+    ):
+        message_resend(shop=shop_fr, customer=betty, channel="sms", by=None)
+
+
+def test_a_text_queued_before_the_contact_was_removed_does_not_go(shop_fr):
+    create(shop_fr, send_welcome_email=False)
+    shop_update(shop=shop_fr, contact_phone="", contact_email="")
+    with shop_context(shop_fr):
+        (message,) = OutboundMessage.objects.all()
+    assert outbox.message_send(message_id=message.pk, shop_id=shop_fr.pk) == "suppressed"
+
+
+def _inbound(client, body, to, sid):
+    url = reverse("messaging:twilio_inbound")
+    params = {"From": "+33612345678", "Body": body, "To": to, "MessageSid": sid}
+    signature = RequestValidator(TOKEN).compute_signature("https://crm.example" + url, params)
+    return client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "platform"])
+def test_a_yes_to_a_shops_own_number_is_credited_to_that_shop(client, settings, shop_fr, shop_us):
+    settings.TWILIO_AUTH_TOKEN, settings.SITE_URL = TOKEN, "https://crm.example"
+    shop_update(shop=shop_fr, sms_sender="+33644000001")
+    create(shop_fr, send_welcome_email=False)
+    create(shop_us, send_welcome_email=False, phone="+33 6 12 34 56 78")  # waits too, on the shared number
+    _inbound(client, "OUI", to="+33644000001", sid="SM1")
+    with shop_context(shop_fr):
+        assert Customer.objects.get().sms_status == "opted_in"
+    with shop_context(shop_us):
+        assert Customer.objects.get().sms_status == "pending"
+
+
+def test_the_welcome_email_ends_with_the_shops_address_and_privacy_notice(shop_us):
+    shop_update(
+        shop=shop_us,
+        postal_address="240 Court Street, Brooklyn, NY 11201",
+        privacy_url="https://paws.example/privacy",
+    )
+    with shop_context(shop_us):
+        customer_create(
+            shop=shop_us,
+            by=None,
+            first_name="Ann",
+            last_name="Lee",
+            email="ann@example.com",
+            send_welcome_email=True,
+        )
+        (email,) = OutboundMessage.objects.all()
+    for body in (email.body_text, unescape(email.body_html)):
+        assert "240 Court Street, Brooklyn, NY 11201" in body and "https://paws.example/privacy" in body
