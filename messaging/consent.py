@@ -55,8 +55,35 @@ Reason = Suppression.Reason
 # Suppressions the customer's own opt-in lifts. A hard bounce is the mailbox's verdict, not the person's.
 _LIFTED_BY_CUSTOMER = {
     Channel.EMAIL: [Reason.UNSUBSCRIBE, Reason.COMPLAINT, Reason.ERASED],
-    Channel.SMS: [Reason.STOP, Reason.ERASED],
+    # START means every text again, the service ones included.
+    Channel.SMS: [Reason.STOP, Reason.ERASED, Reason.SERVICE_OFF],
 }
+
+# Which reasons stop which purpose. Marketing and consent requests: all but "service off". Service
+# messages (order ready, appointments): all but a marketing unsubscribe. Strongest reason first.
+MARKETING, SERVICE = wording.MARKETING, wording.SERVICE
+BLOCKING = {
+    MARKETING: [
+        Reason.ERASED,
+        Reason.COMPLAINT,
+        Reason.BOUNCE,
+        Reason.SOFT_BOUNCES,
+        Reason.STOP,
+        Reason.UNSUBSCRIBE,
+    ],
+    SERVICE: [
+        Reason.ERASED,
+        Reason.COMPLAINT,
+        Reason.BOUNCE,
+        Reason.SOFT_BOUNCES,
+        Reason.STOP,
+        Reason.SERVICE_OFF,
+    ],
+}
+
+
+def _strongest(reasons, purpose: str) -> str | None:
+    return next((r for r in BLOCKING[purpose] if r in reasons), None)
 
 
 # --- addresses ------------------------------------------------------------------------------------------
@@ -93,8 +120,8 @@ def _address(customer, channel: str):
 
 
 def suppression_add(*, shop, channel: str, address, reason: str) -> None:
-    """Never contact this address on this channel again (until the customer's own opt-in, for the reasons
-    a customer may lift). Idempotent; the first reason stays."""
+    """Never contact this address on this channel again for the purposes `reason` blocks (until the
+    customer's own opt-in, for the reasons a customer may lift). Idempotent."""
     digest = address_hash(shop.pk, channel, address)
     if not digest:
         return
@@ -102,25 +129,25 @@ def suppression_add(*, shop, channel: str, address, reason: str) -> None:
         shop=shop,
         channel=channel,
         address_hash=digest,
-        defaults={"address": address_normal(channel, address), "reason": reason},
+        reason=reason,
+        defaults={"address": address_normal(channel, address)},
     )
 
 
-def suppression_reason(*, shop, channel: str, address) -> str | None:
-    """Why this address must not be contacted, or None."""
+def suppression_reason(*, shop, channel: str, address, purpose: str = MARKETING) -> str | None:
+    """Why this address must not be contacted for `purpose`, or None."""
     digest = address_hash(shop.pk, channel, address)
     if not digest:
         return None
-    return (
-        Suppression.objects.filter(shop=shop, channel=channel, address_hash=digest)
-        .values_list("reason", flat=True)
-        .first()
+    reasons = Suppression.objects.filter(shop=shop, channel=channel, address_hash=digest).values_list(
+        "reason", flat=True
     )
+    return _strongest(set(reasons), purpose)
 
 
 def suppression_reasons(*, shop, addresses: dict[str, object]) -> dict[str, str]:
     """For several channels at once ({channel: address}), in one query: {channel: reason} of those that
-    are suppressed."""
+    may not be asked for or sent marketing."""
     wanted = {
         channel: digest
         for channel, address in addresses.items()
@@ -131,12 +158,21 @@ def suppression_reasons(*, shop, addresses: dict[str, object]) -> dict[str, str]
     rows = Suppression.objects.filter(shop=shop, address_hash__in=wanted.values()).values_list(
         "channel", "address_hash", "reason"
     )
-    return {channel: reason for channel, digest, reason in rows if wanted.get(channel) == digest}
+    found: dict[str, set] = {}
+    for channel, digest, reason in rows:
+        if wanted.get(channel) == digest:
+            found.setdefault(channel, set()).add(reason)
+    return {channel: r for channel, reasons in found.items() if (r := _strongest(reasons, MARKETING))}
 
 
 def suppression_hashes(*, shop, channel: str) -> dict[str, str]:
-    """Every suppressed address hash of the shop on a channel → its reason (for an import's many rows)."""
-    return dict(Suppression.objects.filter(shop=shop, channel=channel).values_list("address_hash", "reason"))
+    """Every address hash of the shop on a channel that may not be subscribed → its reason (for an
+    import's many rows)."""
+    found: dict[str, set] = {}
+    rows = Suppression.objects.filter(shop=shop, channel=channel, reason__in=BLOCKING[MARKETING])
+    for digest, reason in rows.values_list("address_hash", "reason"):
+        found.setdefault(digest, set()).add(reason)
+    return {digest: _strongest(reasons, MARKETING) for digest, reasons in found.items()}
 
 
 def _suppression_lift(*, shop, channel: str, address) -> None:
@@ -479,6 +515,64 @@ def sms_opt_out(*, shop, customer, source, detail="", ip=None, user_agent="") ->
     return True
 
 
+def service_allowed(*, shop, customer, channel: str) -> bool:
+    """Whether a service message (order ready, appointment) may go to the customer on `channel`: they have
+    an address there, and neither turned service messages off nor stopped, complained, bounced or were
+    erased. Marketing consent does not matter."""
+    address = _address(customer, channel)
+    return (
+        bool(address)
+        and suppression_reason(shop=shop, channel=channel, address=address, purpose=SERVICE) is None
+    )
+
+
+def _service_event(shop, customer, channel, action, detail, ip, user_agent):
+    said = wording.current(channel, SERVICE)
+    _event(
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        action=action,
+        source=ConsentEvent.Source.CUSTOMER_LINK,
+        purpose=SERVICE,
+        wording=said.text(shop),
+        wording_version=said.version,
+        detail=detail,
+        ip=ip,
+        user_agent=user_agent,
+    ).save()
+
+
+@transaction.atomic
+def service_opt_out(
+    *, shop, customer, channel: str, detail="preferences page", ip=None, user_agent=""
+) -> bool:
+    """The customer turns off service messages on `channel` (their marketing consent is unchanged)."""
+    address = _address(customer, channel)
+    if not address or not service_allowed(shop=shop, customer=customer, channel=channel):
+        return False
+    suppression_add(shop=shop, channel=channel, address=address, reason=Reason.SERVICE_OFF)
+    _service_event(shop, customer, channel, ConsentEvent.Action.WITHDRAWN, detail, ip, user_agent)
+    return True
+
+
+@transaction.atomic
+def service_opt_in(
+    *, shop, customer, channel: str, detail="preferences page", ip=None, user_agent=""
+) -> bool:
+    """The customer turns service messages back on (only their own "off" is lifted, never a STOP or a
+    bounce)."""
+    address = _address(customer, channel)
+    digest = address_hash(shop.pk, channel, address)
+    gone, _n = Suppression.objects.filter(
+        shop=shop, channel=channel, address_hash=digest, reason=Reason.SERVICE_OFF
+    ).delete()
+    if not gone:
+        return False
+    _service_event(shop, customer, channel, ConsentEvent.Action.CONFIRMED, detail, ip, user_agent)
+    return True
+
+
 # --- what providers report -----------------------------------------------------------------------------
 
 
@@ -518,6 +612,11 @@ _ANSWERS = {
 _UNREACHABLE = {Reason.BOUNCE, Reason.SOFT_BOUNCES}
 # Kinds that ask for or rely on consent; a reply to the customer's own text (HELP) and staff mail do not.
 _CONSENT_KINDS = {OutboundMessage.Kind.WELCOME, OutboundMessage.Kind.SMS_OPT_IN}
+
+
+def purpose_of(message: OutboundMessage) -> str:
+    """Which consent a message depends on: marketing (and consent requests) or service."""
+    return SERVICE if message.category == OutboundMessage.Category.TRANSACTIONAL else MARKETING
 
 
 def send_refusal(message: OutboundMessage, *, suppressed: str | None, customer) -> str | None:

@@ -68,10 +68,7 @@ def person_erase(
                 continue
             Suppression.objects.filter(shop=shop, channel=channel, address_hash=digest).update(address="")
             Suppression.objects.get_or_create(
-                shop=shop,
-                channel=channel,
-                address_hash=digest,
-                defaults={"address": "", "reason": Suppression.Reason.ERASED},
+                shop=shop, channel=channel, address_hash=digest, reason=Suppression.Reason.ERASED
             )
     events = list(ConsentEvent.objects.filter(shop=shop, customer=customer))
     for event in events:

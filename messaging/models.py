@@ -168,8 +168,10 @@ class OutboundMessage(models.Model):
 
 class Suppression(models.Model):
     """An address of a shop that must not be contacted again on a channel: STOP, unsubscribe, complaint,
-    bounce. Keyed by the address's hash (messaging.consent.address_hash), so no edit of a customer clears
-    it, and it still works once the plain address is erased. The worker checks it before every send."""
+    bounce, erasure, or service messages turned off. Keyed by the address's hash
+    (messaging.consent.address_hash), so no edit of a customer clears it, and it still works once the plain
+    address is erased. One row per reason; which purposes a reason blocks is messaging.consent's. The
+    worker checks it before every send."""
 
     class Reason(models.TextChoices):
         STOP = "stop", _("replied STOP")
@@ -179,6 +181,9 @@ class Suppression(models.Model):
         SOFT_BOUNCES = "soft_bounces", _("soft bounces in a row")
         # The person was erased: a re-import or a re-creation does not subscribe them again.
         ERASED = "erased", _("erased")
+        # The customer turned off service messages (order ready, appointments) on this channel; marketing
+        # consent is a separate matter.
+        SERVICE_OFF = "service_off", _("turned off service messages")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=5, choices=Channel.choices)
@@ -191,7 +196,7 @@ class Suppression(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["shop", "channel", "address_hash"], name="suppression_hash_unique"
+                fields=["shop", "channel", "address_hash", "reason"], name="suppression_hash_reason_unique"
             )
         ]
 

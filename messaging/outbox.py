@@ -89,7 +89,10 @@ def message_send(*, message_id: int, shop_id: int) -> str:
         refusal = consent.send_refusal(
             message,
             suppressed=consent.suppression_reason(
-                shop=message.shop, channel=message.channel, address=message.recipient
+                shop=message.shop,
+                channel=message.channel,
+                address=message.recipient,
+                purpose=consent.purpose_of(message),
             ),
             customer=message.customer,
         )

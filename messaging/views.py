@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
-from messaging import consent, outbox, services, tokens
+from messaging import consent, outbox, services, tokens, wording
 from messaging.access import customer_data, data_response
 from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent, OutboundMessage
@@ -218,6 +218,10 @@ def preferences(request, token):
                     detail="preferences page",
                     **client,
                 )
+            elif action in ("service_email_off", "service_sms_off", "service_email_on", "service_sms_on"):
+                channel = Channel.EMAIL if "email" in action else Channel.SMS
+                change = consent.service_opt_in if action.endswith("_on") else consent.service_opt_out
+                change(shop=shop, customer=customer, channel=channel, **client)
             elif action == "erase":
                 services.erasure_request_create(shop=shop, customer=customer)
             elif action == "copy" and customer.email:
@@ -228,7 +232,22 @@ def preferences(request, token):
             request,
             link,
             "messaging/public/preferences.html",
-            {"done": done, "shop": shop, "data": customer_data(shop=shop, customer=customer)},
+            {
+                "done": done,
+                "shop": shop,
+                "data": customer_data(shop=shop, customer=customer),
+                # Per channel: None (service messages on), "service_off", or what else blocks them.
+                "service": {
+                    channel: consent.suppression_reason(
+                        shop=shop, channel=channel, address=address, purpose=consent.SERVICE
+                    )
+                    for channel, address in ((Channel.EMAIL, customer.email), (Channel.SMS, customer.phone))
+                },
+                "service_wording": {
+                    channel: wording.current(channel, wording.SERVICE).text(shop)
+                    for channel in (Channel.EMAIL, Channel.SMS)
+                },
+            },
         )
 
 

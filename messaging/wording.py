@@ -65,6 +65,22 @@ CATALOGUE: dict[tuple[str, str], tuple[Wording, ...]] = {
             _("%(shop)s will email you its news and offers; every email has a link to unsubscribe."),
         ),
     ),
+    (SERVICE, "sms"): (
+        Wording(
+            SERVICE,
+            "sms",
+            "sms-service-1",
+            _("%(shop)s will text you when an order is ready or about an appointment."),
+        ),
+    ),
+    (SERVICE, "email"): (
+        Wording(
+            SERVICE,
+            "email",
+            "email-service-1",
+            _("%(shop)s will email you when an order is ready or about an appointment."),
+        ),
+    ),
 }
 
 # What an import's consent column is recorded with: the shop's word that its previous software held it.
