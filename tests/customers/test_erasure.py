@@ -161,6 +161,8 @@ def test_after_erasure_a_re_import_or_a_re_creation_does_not_subscribe_them(
     data = "Nom;Prénom;Email;Consentement email\r\nZwanziger;Philippa;philippa.zw@example.org;oui\r\n"
     job = run(admin_client_fr, shop_fr, data.encode())
     assert job.result["consent_refused"] == 1
+    page = unescape(admin_client_fr.get(reverse("customers:import_detail", args=[job.pk])).content.decode())
+    assert "désinscrite, désabonnée, en erreur ou effacée" in page  # the desk says so
     with shop_context(shop_fr):
         again = Customer.objects.get()
         assert again.email_status == "unsubscribed"
