@@ -1,12 +1,16 @@
 import logging
 import time
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connections, transaction
 from django.dispatch import receiver
 from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from shopcrm import selectors
 from shopcrm.tenancy import request_scope, shop_context, user_scope
@@ -132,3 +136,28 @@ def database_unavailable_response(request) -> HttpResponse:
     response["Retry-After"] = "5"
     response["Cache-Control"] = "no-store"
     return response
+
+
+class HtmxSignInMiddleware:
+    """An htmx request whose session has expired gets the sign-in *page*, not a sign-in form swapped into a
+    fragment (where signing in would post the password to the fragment's URL): the login redirect becomes
+    `HX-Redirect`, with `next` back to the page the person was on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or response.status_code not in (301, 302):
+            return response
+        location = urlsplit(response.get("Location", ""))
+        if location.path != resolve_url(settings.LOGIN_URL):
+            return response
+        page = request.headers.get("HX-Current-URL", "")
+        current = urlsplit(page)
+        back = urlunsplit(("", "", current.path, current.query, "")) or "/"
+        if not url_has_allowed_host_and_scheme(page, {request.get_host()}):
+            back = "/"
+        redirect = HttpResponse(status=200)
+        redirect["HX-Redirect"] = f"{location.path}?{urlencode({'next': back})}"
+        return redirect

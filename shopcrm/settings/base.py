@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "shopcrm.middleware.HtmxSignInMiddleware",
     "shopcrm.middleware.TenantMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -10,8 +10,9 @@
   // Language switch: changing the select applies at once; the button remains for no-JS use.
   function wireAutosubmit(root) {
     each(root, "form[data-autosubmit]", function (form) {
+      // Hidden for good (not only visually): no invisible stop in the Tab order.
       var button = form.querySelector("[data-autosubmit-button]");
-      if (button) button.classList.add("visually-hidden");
+      if (button) button.hidden = true;
       form.querySelectorAll("select").forEach(function (select) {
         select.addEventListener("change", function () { form.requestSubmit(); });
       });
@@ -69,11 +70,26 @@
     if (form) syncSendForm(form);
   });
 
-  // A 503 (the database restarting) says so above the page instead of leaving a live search silent.
+  // A failed request says so above the page, never leaving a live search silent or a page inside a
+  // fragment: a 503 (the database restarting) with the server's words, anything else with a short message.
+  function say(text) {
+    var alert = document.getElementById("connection-alert");
+    if (!alert) return;
+    var item = document.createElement("p");
+    item.className = "flash__item flash__item--error";
+    item.setAttribute("role", "alert");
+    item.textContent = text;
+    alert.replaceChildren(item);
+  }
   document.addEventListener("htmx:responseError", function (event) {
     var alert = document.getElementById("connection-alert");
-    if (!alert || event.detail.xhr.status !== 503) return;
-    alert.innerHTML = event.detail.xhr.responseText;
+    if (!alert) return;
+    if (event.detail.xhr.status === 503) alert.innerHTML = event.detail.xhr.responseText;
+    else say(alert.dataset.failed);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    var alert = document.getElementById("connection-alert");
+    if (alert) say(alert.dataset.offline);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var alert = document.getElementById("connection-alert");
@@ -121,7 +137,43 @@
     });
   }
 
+  // "Preview the email" is a plain button, so Enter in the form saves: it sends the form to the preview
+  // in a new tab without becoming the form's default action.
+  function wirePreview(root) {
+    each(root, "button[data-preview-action]", function (button) {
+      if (button.dataset.previewWired) return;
+      button.dataset.previewWired = "1";
+      button.addEventListener("click", function () {
+        var form = button.form;
+        var action = form.getAttribute("action"), target = form.getAttribute("target");
+        form.setAttribute("action", button.dataset.previewAction);
+        form.setAttribute("target", "_blank");
+        HTMLFormElement.prototype.submit.call(form);
+        form.setAttribute("action", action);
+        if (target === null) form.removeAttribute("target"); else form.setAttribute("target", target);
+      });
+    });
+  }
+
+  // Each step starts where the typing does: on the first field with an error, else the first empty one.
+  function focusFirstEmpty(root) {
+    each(root, "form[data-focus-first-empty]", function (form) {
+      if (form.dataset.focused) return;
+      form.dataset.focused = "1";
+      var fields = Array.prototype.filter.call(
+        form.querySelectorAll("input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea"),
+        function (el) { return !el.disabled && el.offsetParent !== null; }
+      );
+      // A select (a civility, a country) has a sensible default: typing starts in the first empty box.
+      var target = fields.find(function (el) { return el.getAttribute("aria-invalid") === "true"; }) ||
+        fields.find(function (el) { return el.tagName !== "SELECT" && !el.value; });
+      if (target) target.focus();
+    });
+  }
+
   function wireAll(root) {
+    wirePreview(root);
+    focusFirstEmpty(root);
     wireAutosubmit(root);
     wireTypeSwitch(root);
     wireSendForm(root);

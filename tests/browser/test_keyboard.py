@@ -1,0 +1,89 @@
+"""The keyboard path has no detours: each step starts in its first empty field, Enter saves (the email
+preview is never the default), and an expired session sends the page, not a fragment, to sign in."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from customers.models import Customer
+from shopcrm.tenancy import shop_context
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_enter_saves_both_steps_starting_in_the_first_empty_field(
+    page, live_server, shop_us, cashier_us, login
+):
+    login(page, cashier_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/customers/new/")
+    expect(page.locator("#id_first_name")).to_be_focused()
+    page.keyboard.type("Ann")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Lee")
+    page.locator("#id_email").fill("ann.lee@example.com")
+    expect(page.get_by_label("Send welcome email")).to_be_enabled()
+    page.get_by_label("Send welcome email").check()
+    popups = []
+    page.on("popup", lambda popup: popups.append(popup))
+    page.locator("#id_email").press("Enter")  # Enter in a field: the form saves
+    expect(page.get_by_role("heading", name=re.compile("address and pets", re.I))).to_be_visible()
+    assert popups == []  # no preview tab
+    expect(page.locator("#id_address_line1")).to_be_focused()  # step 2 starts in its first empty field
+    page.keyboard.type("240 Court Street")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/checkout/[A-Z0-9]{8}/$"))
+    with shop_context(shop_us):
+        customer = Customer.objects.get()
+    assert page.url.endswith(f"/checkout/{customer.number}/") and customer.address_line1 == "240 Court Street"
+
+
+def test_the_preview_still_opens_the_email_in_a_tab(page, live_server, shop_us, cashier_us, login):
+    login(page, cashier_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/customers/new/")
+    page.get_by_label("First name").fill("Ann")
+    page.locator("#id_last_name").fill("Lee")
+    page.locator("#id_email").fill("ann.lee@example.com")
+    with page.expect_popup() as popup:
+        page.get_by_role("button", name="Preview the email").click()
+    expect(popup.value.get_by_text("Hello Ann Lee,")).to_be_visible()
+    with shop_context(shop_us):
+        assert not Customer.objects.exists()  # the preview saves nothing
+
+
+def test_an_expired_session_sends_the_page_to_sign_in_and_back(
+    page, context, live_server, shop_us, cashier_us, login
+):
+    login(page, cashier_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/checkout/")
+    context.clear_cookies(name="sessionid")  # the session expired (the CSRF cookie lives on)
+    page.locator("#till-q").fill("lee")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fcheckout%2F$"))
+    page.get_by_label("Email").fill(cashier_us.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    expect(page).to_have_url(re.compile(r"/checkout/$"))
+
+
+def test_a_failed_request_says_so_instead_of_showing_nothing(page, live_server, shop_us, cashier_us, login):
+    login(page, cashier_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/checkout/")
+
+    def fail_searches(route):
+        if route.request.method == "POST":
+            route.fulfill(status=500, body="<h1>Server Error</h1>")
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/checkout/$"), fail_searches)
+    page.locator("#till-q").fill("lee")
+    expect(page.get_by_role("alert")).to_contain_text("That did not work")
+    expect(page.locator("#results")).not_to_contain_text("Server Error")
+    page.unroute(re.compile(r".*/checkout/$"))
+    page.route(
+        re.compile(r".*/checkout/$"),
+        lambda route: route.abort() if route.request.method == "POST" else route.continue_(),
+    )
+    page.locator("#till-q").fill("lee2")
+    expect(page.get_by_role("alert")).to_contain_text("cannot be reached")
