@@ -25,7 +25,7 @@ def who(request):
     """
     query = request.POST.get("q", "")[:500] if request.method == "POST" else ""
     results = customer_search(shop=request.shop, query=query, limit=TILL_RESULTS) if query.strip() else []
-    context = {"query": query, "results": results, "prefill": _prefill_for(query)}
+    context = {"query": query, "results": results}
     if request.htmx:
         return render(request, "checkout/partials/_results.html", context)
     return render(request, "checkout/who.html", context)
@@ -51,16 +51,3 @@ def customer(request, number):
 def walk_in(request):
     """An anonymous sale: no customer, so no message can reach them."""
     return render(request, "checkout/walk_in.html")
-
-
-def _prefill_for(query: str) -> dict:
-    """What “Add customer” carries over from the search box: a phone, an email, or a last name."""
-    query = " ".join(query.split())[:150]
-    if not query:
-        return {}
-    digits = sum(ch.isdigit() for ch in query)
-    if digits >= 6 and digits >= len(query.replace(" ", "")) * 0.6:
-        return {"phone": query}
-    if "@" in query:
-        return {"email": query}
-    return {"last_name": query}

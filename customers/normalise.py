@@ -89,3 +89,30 @@ def phone_national(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def prefill_from_query(query: str, name_order: str = "first_last") -> dict:
+    """What "Add customer" carries over from the till's search box: a phone, an email, or a name. A name of
+    two words or more is split in the shop's order (first word the first name, the rest the last name —
+    "Yann Le Gall" — or the other way round); a word in capitals is the last name whatever the order
+    ("DUPONT Marie", "Marie DUPONT")."""
+    query = " ".join(query.split())[:150]
+    if not query:
+        return {}
+    digits = sum(ch.isdigit() for ch in query)
+    if digits >= 6 and digits >= len(query.replace(" ", "")) * 0.6:
+        return {"phone": query}
+    if "@" in query:
+        return {"email": query}
+    words = query.split(" ")
+    if len(words) == 1:
+        return {"last_name": query}
+    capitals = [w for w in words if len(w) > 1 and w.isupper()]
+    if capitals and len(capitals) < len(words):
+        return {
+            "first_name": " ".join(w for w in words if w not in capitals),
+            "last_name": " ".join(capitals),
+        }
+    if name_order == "last_first":
+        return {"first_name": words[-1], "last_name": " ".join(words[:-1])}
+    return {"first_name": words[0], "last_name": " ".join(words[1:])}

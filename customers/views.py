@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from customers import selectors, services
 from customers.forms import AddressForm, CustomerCreateForm, CustomerEditForm, PetForm
 from customers.models import Customer, Pet
-from customers.normalise import email_normalise, phone_display, phone_e164, phone_parse
+from customers.normalise import email_normalise, phone_display, phone_e164, phone_parse, prefill_from_query
 from customers.status import customer_status_icons
 from messaging import wording
 from messaging.render import welcome_email
@@ -71,8 +71,12 @@ def customer_new(request):
 
 
 def _prefill(request) -> dict:
+    """From the till: what the cashier typed in its search box (`q`, split as the shop types names), or
+    the fields themselves."""
     if request.method != "POST":
         return {}
+    if request.POST.get("q"):
+        return prefill_from_query(request.POST["q"], request.shop.name_order)
     return {
         field: request.POST.get(field, "")[:150]
         for field in ("last_name", "first_name", "phone", "email", "internal_id")

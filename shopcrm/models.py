@@ -60,6 +60,19 @@ class Shop(models.Model):
         default=False,
         help_text=_("Our customers are mostly regulars: every ticket starts with “Who is this for?”"),
     )
+    name_order = models.CharField(
+        _("names typed at the till"),
+        max_length=10,
+        choices=[
+            ("first_last", _("first name, then last name (Marie Dupont)")),
+            ("last_first", _("last name, then first name (Dupont Marie)")),
+        ],
+        default="first_last",
+        help_text=_(
+            "How “Add customer” splits a name typed in the till's search box. A name in capitals "
+            "(DUPONT Marie) is always taken as the last name."
+        ),
+    )
     # What the checkout screen prompts for when a customer's record lacks it.
     checkout_email = models.CharField(
         _("email at checkout"), max_length=12, choices=CheckoutRequirement.choices, default="none"

@@ -113,6 +113,7 @@ SHOP_SETTINGS_FIELDS = [
     "internal_id_enabled",
     "show_customer_number",
     "customer_first",
+    "name_order",
     "checkout_email",
     "checkout_phone",
     "checkout_address",

@@ -125,6 +125,16 @@
         if (e.key === "ArrowDown" && list.length) { e.preventDefault(); list[0].focus(); }
         else if (e.key === "Enter" && list.length === 1) { e.preventDefault(); list[0].click(); }
         else if (e.key === "Escape") { e.preventDefault(); clear(); }
+        else if (e.key === "Enter" && (e.altKey || e.ctrlKey || e.metaKey)) {
+          // Alt/Ctrl+Enter: "Add customer" with what was typed.
+          e.preventDefault();
+          // Carries what is in the box now, even if the results have not caught up with the typing.
+          var add = document.getElementById("add-from-search");
+          if (!add) return;
+          var carried = add.form.querySelector("[data-till-query]");
+          if (carried) carried.value = input.value;
+          add.click();
+        }
       });
       results.addEventListener("keydown", function (e) {
         var list = cards();

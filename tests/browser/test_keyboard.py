@@ -87,3 +87,14 @@ def test_a_failed_request_says_so_instead_of_showing_nothing(page, live_server, 
     )
     page.locator("#till-q").fill("lee2")
     expect(page.get_by_role("alert")).to_contain_text("cannot be reached")
+
+
+def test_alt_enter_in_the_till_adds_the_customer_typed_split_into_first_and_last_name(
+    page, live_server, shop_us, cashier_us, login
+):
+    login(page, cashier_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/checkout/")
+    page.locator("#till-q").press_sequentially("Yann Le Gall")
+    page.locator("#till-q").press("Alt+Enter")  # at once: the results need not have caught up
+    expect(page.locator("#id_first_name")).to_have_value("Yann")
+    expect(page.locator("#id_last_name")).to_have_value("Le Gall")

@@ -1,3 +1,4 @@
+import re
 from html import unescape
 
 import pytest
@@ -63,15 +64,40 @@ def test_without_htmx_the_search_renders_the_full_page(client, shop_us, cashier_
 
 
 @pytest.mark.parametrize(
-    ("query", "field"), [("06 12 34 56 78", "phone"), ("dupont", "last_name"), ("a@b.fr", "email")]
+    ("query", "order", "fields"),
+    [
+        ("06 12 34 56 78", "first_last", {"phone": "06 12 34 56 78"}),
+        ("dupont", "first_last", {"last_name": "dupont"}),
+        ("a@b.fr", "first_last", {"email": "a@b.fr"}),
+        ("Yann Le Gall", "first_last", {"first_name": "Yann", "last_name": "Le Gall"}),
+        (
+            "Jean-Pierre  de la Fontaine",
+            "first_last",
+            {"first_name": "Jean-Pierre", "last_name": "de la Fontaine"},
+        ),
+        ("Dupont Marie", "last_first", {"first_name": "Marie", "last_name": "Dupont"}),
+        ("DUPONT Marie", "first_last", {"first_name": "Marie", "last_name": "DUPONT"}),
+        ("Marie LE GALL", "last_first", {"first_name": "Marie", "last_name": "LE GALL"}),
+    ],
 )
-def test_add_customer_from_the_search_carries_what_was_typed(client_fr, query, field):
+def test_add_customer_from_the_search_carries_what_was_typed_split_in_the_shops_order(
+    client_fr, shop_fr, query, order, fields
+):
+    shop_fr.name_order = order
+    shop_fr.save(update_fields=["name_order"])
     html = unescape(
         client_fr.post(reverse("checkout:who"), {"q": query}, HTTP_HX_REQUEST="true").content.decode()
     )
-    assert f'name="{field}" value="{query}"' in html
-    form = client_fr.post(reverse("customers:new"), {"prefill": "1", field: query}).content.decode()
-    assert f'value="{query}"' in unescape(form)
+    assert f'name="q" value="{query}"' in html
+    form = unescape(client_fr.post(reverse("customers:new"), {"prefill": "1", "q": query}).content.decode())
+    for field, value in fields.items():
+        assert re.search(rf'name="{field}" value="{re.escape(value)}"', form), (field, value)
+    assert "field__error" not in form
+
+
+def test_the_headers_add_customer_opens_the_form_in_a_customer_first_shop(client_fr):
+    html = client_fr.get(reverse("checkout:who")).content.decode()
+    assert f'href="{reverse("customers:new")}" class="topbar__add"' in html
 
 
 def test_a_customer_first_shop_opens_on_who_is_this_for(client_fr):

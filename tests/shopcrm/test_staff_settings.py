@@ -28,6 +28,7 @@ def settings_data(shop, **changes):
         "contact_phone": "",
         "contact_email": "",
         "retention_years": shop.retention_years,
+        "name_order": shop.name_order,
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not False}
