@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.services import checkout_missing
 from messaging.consent import EmailStatus, SmsStatus
 
 
@@ -18,19 +19,10 @@ class Prompt:
 
 def checkout_prompts(*, shop, customer) -> list[Prompt]:
     """Missing information the shop asks for at checkout, pets' birthday month, unconfirmed consents."""
-    prompts = []
-    checks = [
-        (shop.checkout_email, bool(customer.email), _("No email on file.")),
-        (shop.checkout_phone, bool(customer.phone), _("No mobile phone on file.")),
-        (
-            shop.checkout_address,
-            bool(customer.address_line1 and customer.city),
-            _("No postal address on file."),
-        ),
+    prompts = [
+        Prompt("missing", level, text)
+        for level, _field, text in checkout_missing(shop=shop, customer=customer)
     ]
-    for requirement, present, text in checks:
-        if requirement != "none" and not present:
-            prompts.append(Prompt("missing", requirement, text))
     if shop.pets_enabled:
         month = timezone.localdate().month
         for pet in customer.pets.all():

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.who, name="who"),
     path("walk-in/", views.walk_in, name="walk_in"),
     path("<str:number>/", views.customer, name="customer"),
+    path("<str:number>/prompts/", views.prompts, name="prompts"),
 ]

@@ -51,3 +51,16 @@ def customer(request, number):
 def walk_in(request):
     """An anonymous sale: no customer, so no message can reach them."""
     return render(request, "checkout/walk_in.html")
+
+
+@require_GET
+@shop_required
+def prompts(request, number):
+    """The checkout screen's prompts again (htmx), after the edit popup saved: a missing email just added
+    is no longer asked for."""
+    found = found_or_404(customer_selectors.customer_get, shop=request.shop, number=number)
+    return render(
+        request,
+        "checkout/partials/_prompts.html",
+        {"customer": found, "prompts": checkout_prompts(shop=request.shop, customer=found)},
+    )

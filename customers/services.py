@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.models import (
     Customer,
@@ -365,9 +366,40 @@ def contact_consent_changes(*, shop, customer: Customer, by, diff: dict) -> list
     return consent.contact_changed(shop=shop, customer=customer, by=by, channels=channels)
 
 
+# What a shop may ask for at checkout ("none" | "recommended" | "required"), and how to tell it is there.
+CHECKOUT_FIELDS = [
+    ("checkout_email", "email", lambda c: bool(c.email), gettext_lazy("No email on file.")),
+    ("checkout_phone", "phone", lambda c: bool(c.phone), gettext_lazy("No mobile phone on file.")),
+    (
+        "checkout_address",
+        "address",
+        lambda c: bool(c.address_line1 and c.city),
+        gettext_lazy("No postal address on file."),
+    ),
+]
+
+
+def checkout_missing(*, shop, customer: Customer) -> list[tuple[str, str, str]]:
+    """What the shop asks for at checkout and the customer's record lacks: (level, field, text)."""
+    missing = []
+    for setting, field, present, text in CHECKOUT_FIELDS:
+        level = getattr(shop, setting)
+        if level != "none" and not present(customer):
+            missing.append((level, field, str(text)))
+    return missing
+
+
 @transaction.atomic
 def customer_visit_record(*, shop, by, customer: Customer) -> Customer:
-    """Mark that the customer came in now (the hook for loyalty features)."""
+    """Mark that the customer came in now (the hook for loyalty features). Refused while a field the shop
+    requires at checkout is missing (ValidationError on "visit")."""
+    required = [
+        text for level, _field, text in checkout_missing(shop=shop, customer=customer) if level == "required"
+    ]
+    if required:
+        raise ValidationError(
+            {"visit": _("Add what the shop requires first: %(what)s") % {"what": " ".join(required)}}
+        )
     customer.last_visit_at = timezone.now()
     customer.save(update_fields=["last_visit_at"])
     CustomerChange.objects.create(shop=shop, customer=customer, by=by, action=CustomerChange.Action.VISIT)

@@ -338,5 +338,11 @@ def customer_resend(request, number, channel):
 @shop_required
 def customer_visit(request, number):
     customer = _customer_or_404(request, number)
-    services.customer_visit_record(shop=request.shop, by=request.user, customer=customer)
+    try:
+        services.customer_visit_record(shop=request.shop, by=request.user, customer=customer)
+    except ValidationError as exc:
+        # Back to the checkout screen, whose prompt offers the missing field right there ("Add it").
+        flash.error(request, " ".join(exc.messages))
+    else:
+        flash.success(request, _("Visit recorded."))
     return redirect_back(request, _landing_url(customer))

@@ -98,3 +98,24 @@ def test_alt_enter_in_the_till_adds_the_customer_typed_split_into_first_and_last
     page.locator("#till-q").press("Alt+Enter")  # at once: the results need not have caught up
     expect(page.locator("#id_first_name")).to_have_value("Yann")
     expect(page.locator("#id_last_name")).to_have_value("Le Gall")
+
+
+def test_a_required_email_is_asked_for_right_there_before_the_visit_is_recorded(
+    page, live_server, shop_us, cashier_us, login, shot
+):
+    from tests.conftest import add_customer
+
+    shop_us.checkout_email = "required"
+    shop_us.save()
+    customer = add_customer(shop_us, first_name="Ann", last_name="Lee")
+    login(page, cashier_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/checkout/{customer.number}/")
+    page.get_by_role("button", name="Record visit").click()
+    expect(page.get_by_text("Add what the shop requires first: No email on file.")).to_be_visible()
+    shot(page, "checkout-required-390", width=390, height=844)
+    page.locator("#checkout-prompts").get_by_role("button", name="Add it").click()
+    page.locator("dialog #id_email").fill("ann.lee@example.com")
+    page.locator("#save-edit").click()
+    expect(page.locator("#checkout-prompts")).not_to_contain_text("No email on file")
+    page.get_by_role("button", name="Record visit").click()
+    expect(page.get_by_text("Visit recorded.")).to_be_visible()

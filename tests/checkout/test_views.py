@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.services import pet_create
+from customers.services import customer_update, pet_create
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
 
@@ -151,3 +151,35 @@ def test_walk_in_page_explains_no_message_can_reach_them(client_fr):
 @pytest.mark.parametrize("query", ["", " ", "%", "_", "\\", "🙂", "x" * 600, "<script>", "06\x0012"])
 def test_odd_queries_never_500(client_fr, query):
     assert client_fr.post(reverse("checkout:who"), {"q": query}, HTTP_HX_REQUEST="true").status_code == 200
+
+
+def test_a_required_field_must_be_filled_before_the_visit_is_recorded(client, shop_us, cashier_us):
+    client.force_login(cashier_us)
+    shop_us.checkout_email = "required"
+    shop_us.save()
+    customer = add(shop_us)
+    screen = reverse("checkout:customer", args=[customer.number])
+    refused = client.post(reverse("customers:visit", args=[customer.number]), {"next": screen}, follow=True)
+    html = unescape(refused.content.decode())
+    assert "Add what the shop requires first: No email on file." in html and "Add it" in html
+    with shop_context(shop_us):
+        customer.refresh_from_db()
+        assert customer.last_visit_at is None
+        customer_update(shop=shop_us, by=None, customer=customer, email="ann@example.com")
+    # The edit popup's save asks for the prompts again: the one for the email is gone.
+    prompts = unescape(
+        client.get(
+            reverse("checkout:prompts", args=[customer.number]), HTTP_HX_REQUEST="true"
+        ).content.decode()
+    )
+    assert "No email on file" not in prompts and 'id="checkout-prompts"' in prompts
+    done = client.post(reverse("customers:visit", args=[customer.number]), {"next": screen}, follow=True)
+    assert "Visit recorded." in unescape(done.content.decode())
+    with shop_context(shop_us):
+        customer.refresh_from_db()
+        assert customer.last_visit_at is not None
+
+
+def test_another_shops_prompts_are_404(client_fr, shop_us):
+    customer = add(shop_us)
+    assert client_fr.get(reverse("checkout:prompts", args=[customer.number])).status_code == 404
