@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from customers import selectors, services
 from customers.forms import AddressForm, CustomerCreateForm, CustomerEditForm, PetForm
+from customers.history import history_lines
 from customers.models import Customer, Pet
 from customers.normalise import email_normalise, phone_display, phone_e164, phone_parse, prefill_from_query
 from customers.status import customer_status_icons
@@ -255,7 +256,9 @@ def customer_detail(request, number):
     context = {
         "customer": customer,
         "icons": customer_status_icons(customer, shop=request.shop),
-        "history": selectors.customer_history(shop=request.shop, customer=customer),
+        "history": history_lines(
+            shop=request.shop, changes=selectors.customer_history(shop=request.shop, customer=customer)
+        ),
         "consents": selectors.customer_consents(shop=request.shop, customer=customer),
         "outbox": selectors.customer_messages(shop=request.shop, customer=customer),
         "merges": selectors.merge_list(shop=request.shop, survivor=customer),

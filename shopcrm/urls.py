@@ -36,6 +36,8 @@ accounts = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page says: the same icon, cached like any static file.
+    path("favicon.ico", views.favicon),
     path("accounts/", include(accounts)),
     path("shops/", views.shop_picker, name="shop_picker"),
     path("invitations/", views.invitation_list, name="invitations"),

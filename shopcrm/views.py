@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -254,3 +255,10 @@ def _broker_ok() -> bool:
         return bool(client.ping())
     except redis.RedisError:
         return False
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: the same icon, cached like any static file
+    (resolved per request, so a missing static manifest cannot stop the app from starting)."""
+    return redirect(static("favicon.svg"), permanent=True)

@@ -119,3 +119,18 @@ def test_a_required_email_is_asked_for_right_there_before_the_visit_is_recorded(
     expect(page.locator("#checkout-prompts")).not_to_contain_text("No email on file")
     page.get_by_role("button", name="Record visit").click()
     expect(page.get_by_text("Visit recorded.")).to_be_visible()
+
+
+def test_a_status_reason_fits_a_phone_screen(page, live_server, shop_us, cashier_us, login, shot):
+    from tests.conftest import add_customer
+
+    customer = add_customer(shop_us, first_name="Ann", last_name="Lee", phone="(201) 555-0188")
+    login(page, cashier_us.email, PASSWORD)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/checkout/{customer.number}/")
+    for icon in page.locator(".status").all():
+        icon.focus()
+        box = icon.locator(".status__why").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    page.locator(".status").first.focus()
+    shot(page, "status-reason-360")

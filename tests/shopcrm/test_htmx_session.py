@@ -25,3 +25,10 @@ def test_the_way_back_never_leaves_the_site(client, db):
 def test_a_plain_request_still_gets_the_ordinary_redirect(client, db):
     response = client.get(reverse("customers:list"))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_there_is_a_favicon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200 and b"<svg" in b"".join(icon.streaming_content)
