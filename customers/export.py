@@ -36,6 +36,13 @@ UTF8_BOM = "\ufeff".encode()
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def cell_neutralised(value: str) -> str:
+    """A text cell for a CSV a spreadsheet may open: one that starts like a formula gets a leading
+    apostrophe, so it is shown, never run (the same rule as `_safe`, in Python)."""
+    value = str(value)
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def _safe(expression: str) -> str:
     """The SQL expression, with a leading apostrophe when it starts like a spreadsheet formula."""
     return (

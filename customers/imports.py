@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.export import FORMULA_START
+from customers.export import FORMULA_START, cell_neutralised
 from customers.models import (
     Civility,
     Customer,
@@ -727,9 +727,10 @@ def rejected_csv(outcome: Outcome, headers: list[str]) -> bytes:
     """The rejected rows as they were in the file, with their row number and the reason in front."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("Row"), _("Reason"), *headers])
+    # Neutralised like an export: a rejected row is often a crafted one, and this file is opened in Excel.
+    writer.writerow([_("Row"), _("Reason"), *(cell_neutralised(h) for h in headers)])
     for number, cells, message in outcome.rejected:
-        writer.writerow([number, message, *cells])
+        writer.writerow([number, cell_neutralised(message), *(cell_neutralised(c) for c in cells)])
     return codecs.BOM_UTF8 + buffer.getvalue().encode()
 
 

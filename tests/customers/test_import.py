@@ -148,6 +148,8 @@ def test_dry_run_counts_new_matched_and_invalid_rows_and_writes_nothing(admin_cl
     rejected = admin_client_fr.get(reverse("customers:import_rejected", args=[job.pk, "check"]))
     body = b"".join(rejected.streaming_content).decode("utf-8-sig")
     assert body.count("\n") == 6 and "Petit" in body
+    # The crafted row comes back shown, never run: neutralised like an export.
+    assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body and '"=HYPERLINK' not in body
 
 
 def test_import_creates_updates_and_rerunning_the_same_file_changes_nothing(admin_client_fr, shop_fr):
