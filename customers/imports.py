@@ -23,6 +23,7 @@ import re
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -287,6 +288,10 @@ def _clean_row(shop, cells: list[str], mapping: dict[int, str]) -> dict:
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
+        # The other cells are still read, so a bad email or phone is not reported as empty names too.
+        rest = {name: value for name, value in raw.items() if name not in exc.message_dict}
+        with suppress(ValidationError):
+            values.update(_clean_contact(shop, rest))
     for name in REQUIRED:
         if name not in errors and not values.get(name):
             errors[name] = [_("This cell is empty.")]

@@ -372,3 +372,12 @@ def test_a_control_character_deep_in_a_file_rejects_that_row_only(admin_client_f
     job = run(admin_client_fr, shop_fr, fr_csv(*rows, encoding="utf-8"))
     assert job.status == "done"
     assert (job.result["new"], job.result["invalid"]) == (400, 1), job.result
+
+
+def test_a_bad_email_or_phone_is_the_reason_given_not_empty_names(admin_client_fr, shop_fr):
+    data = fr_csv("Dupont;Hélène;06 12;;;;", "Durand;Paul;;pas-une-adresse;;;")
+    job = run(admin_client_fr, shop_fr, data, confirm=False)
+    reasons = {row: (column, message) for row, column, message in job.check_result["errors"]}
+    assert reasons[2][0] == "Téléphone" and reasons[3][0] == "Email"
+    for _column, message in reasons.values():
+        assert "vide" not in message and "empty" not in message, message
