@@ -617,6 +617,7 @@ class _Writer:
             company_name=values.get("company_name", ""),
             email=values.get("email") or "",
             phone=phone,
+            internal_id=values.get("internal_id") or "",
         )
         consents = values["consents"]
         return [

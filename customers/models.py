@@ -84,6 +84,10 @@ class Customer(models.Model):
     company_key = models.CharField(max_length=200, editable=False, default="", db_collation="C")
     email_key = models.CharField(max_length=254, editable=False, default="", db_collation="C")
     phone_rev = models.CharField(max_length=20, editable=False, default="", db_collation="C")
+    # The internal ID lower-cased, so "a1027" finds "A1027" (an equality on a "C"-collated key).
+    internal_id_key = models.CharField(
+        max_length=40, editable=False, default="", db_default="", db_collation="C"
+    )
     # The phone as dialled in its own country, kept for exports (formatting it per row costs more than
     # the whole rest of a CSV export).
     phone_national = models.CharField(max_length=30, editable=False, default="")
@@ -132,6 +136,11 @@ class Customer(models.Model):
             ),
             models.Index(
                 fields=["shop", "phone_rev"], name="customer_phone_rev_idx", condition=~Q(phone_rev="")
+            ),
+            models.Index(
+                fields=["shop", "internal_id_key"],
+                name="customer_internal_id_key_idx",
+                condition=~Q(internal_id_key=""),
             ),
         ]
 

@@ -112,7 +112,7 @@ def _identifier_branches(branches: _Branches, shop, q: str) -> dict:
     if len(compact) == NUMBER_LENGTH and compact.isalnum():
         branches.add(0, "number = %s", [compact.upper()], "number")
     if shop.internal_id_enabled and len(q) <= 40 and any(ch.isdigit() for ch in q):
-        branches.add(0, "internal_id = %s", [q], "internal_id")
+        branches.add(0, "internal_id_key = %s", [q.lower()], "internal_id_key")
         flags["matched_possible"] = True
     digits = re.sub(r"\D", "", q)
     if PHONE_CHARS.match(q):

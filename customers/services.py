@@ -148,12 +148,23 @@ def _check_consent_requests(customer: Customer, *, sms: bool, email: bool) -> No
 
 
 # The columns `_set_keys` derives from the typed values.
-KEY_FIELDS = ("last_name_key", "first_name_key", "company_key", "email_key", "phone_rev", "phone_national")
+KEY_FIELDS = (
+    "last_name_key",
+    "first_name_key",
+    "company_key",
+    "email_key",
+    "phone_rev",
+    "phone_national",
+    "internal_id_key",
+)
 
 
-def key_values(*, first_name: str, last_name: str, company_name: str, email: str, phone: str) -> dict:
+def key_values(
+    *, first_name: str, last_name: str, company_name: str, email: str, phone: str, internal_id: str = ""
+) -> dict:
     """The lookup keys of a customer's typed values (`phone` in E.164)."""
     return {
+        "internal_id_key": (internal_id or "").lower(),
         "last_name_key": name_key(last_name),
         "first_name_key": name_key(first_name),
         "company_key": name_key(company_name),
@@ -170,6 +181,7 @@ def _set_keys(customer: Customer) -> None:
         company_name=customer.company_name,
         email=customer.email,
         phone=str(customer.phone or ""),
+        internal_id=customer.internal_id,
     )
     for name, value in keys.items():
         setattr(customer, name, value)

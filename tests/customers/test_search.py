@@ -3,6 +3,7 @@ import pytest
 from customers.search import customer_search
 from customers.services import customer_create
 from shopcrm.tenancy import shop_context
+from tests.conftest import add_customer as add
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +105,11 @@ def test_cards_come_with_their_pets_and_tags_without_further_queries(shop_us, dj
             (found,) = customer_search(shop=shop_us, query="lee")
             assert [p.name for p in found.pets.all()] == ["Rex"]
             assert [t.name for t in found.tags.all()] == ["VIP"]
+
+
+def test_an_internal_id_is_found_in_any_case(shop_fr):
+    customer = add(shop_fr, first_name="Léa", last_name="Roux", internal_id="A1027")
+    with shop_context(shop_fr):
+        for typed in ("a1027", "A1027"):
+            found = customer_search(shop=shop_fr, query=typed, limit=12)
+            assert found and found[0].pk == customer.pk, typed
