@@ -338,8 +338,9 @@ def _pets_and_tags(cursor, shop_ids: list[int]) -> None:
     cursor.execute(
         f"""
         insert into customers_pet
-            (shop_id, owner_id, name, species, breed, birth_month, birth_year, created_at)
+            (shop_id, owner_id, name, name_key, species, breed, birth_month, birth_year, created_at)
         select c.shop_id, c.id, ({names})[1 + c.id %% {len(demo.PET_NAMES)}],
+               lower(({names})[1 + c.id %% {len(demo.PET_NAMES)}]),
                (array['dog', 'cat', 'dog', 'cat', 'bird', 'small_mammal'])[1 + c.id %% 6], '',
                1 + c.id %% 12, 2010 + c.id %% 15, now()
         from customers_customer c join shopcrm_shop s on s.id = c.shop_id

@@ -204,6 +204,8 @@ class Pet(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="pets")
     name = models.CharField(_("Pet's name"), max_length=80)
+    # The name as the till's search compares it (customers.normalise.name_key), "C"-collated for ranges.
+    name_key = models.CharField(max_length=80, editable=False, default="", db_default="", db_collation="C")
     species = models.CharField(_("Species"), max_length=14, choices=Species.choices)
     breed = models.CharField(_("Breed"), max_length=80, blank=True)
     # Month and year of birth; an age typed at the till is stored as its birth year.
@@ -213,6 +215,9 @@ class Pet(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["shop", "name_key"], name="pet_name_key_idx", condition=~Q(name_key="")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(birth_month__isnull=True) | Q(birth_month__range=(1, 12)),

@@ -81,7 +81,7 @@ def customer_search(*, shop, query: str, limit: int = 20, ids_only: bool = False
     branches = _Branches(shop.pk, limit)
     identifiers = _identifier_branches(branches, shop, q)
     if not identifiers.get("final"):
-        _name_branches(branches, q)
+        _name_branches(branches, q, pets=shop.pets_enabled)
     results = _run(branches, limit, ids_only)
     key = name_key(q)
     # Typo tolerance is the fallback: a single word that found fewer than five, or several words that found
@@ -130,8 +130,9 @@ def _identifier_branches(branches: _Branches, shop, q: str) -> dict:
     return flags
 
 
-def _name_branches(branches: _Branches, q: str) -> None:
-    """Prefixes of last name, first name and company; several words as "first last" or "last first"."""
+def _name_branches(branches: _Branches, q: str, *, pets: bool = False) -> None:
+    """Prefixes of last name, first name and company; several words as "first last" or "last first"; in a
+    shop with pets, the owners of pets whose name starts so (ranked after the people's own names)."""
     key = name_key(q)
     if not key:
         return
@@ -160,6 +161,13 @@ def _name_branches(branches: _Branches, q: str) -> None:
                     "last_name_key, first_name_key",
                 )
     branches.prefix(5, "company_key", key)
+    if pets:
+        branches.add(
+            6,
+            "id in (select p.owner_id from customers_pet p"
+            " where p.shop_id = %s and p.name_key >= %s and p.name_key < %s)",
+            [branches.shop_id, key, key + PREFIX_END],
+        )
 
 
 def _run(branches: _Branches, limit: int, ids_only: bool = False) -> list:

@@ -430,6 +430,7 @@ def _pet_values(shop, values: dict) -> dict:
 
 
 def _pet_validate(pet: Pet) -> None:
+    pet.name_key = name_key(pet.name)
     pet.full_clean(exclude=["owner", "shop"], validate_constraints=False)
     this_year = timezone.localdate().year
     if pet.birth_year and not (this_year - 60 <= pet.birth_year <= this_year):

@@ -1,7 +1,8 @@
 import pytest
 
+from customers.models import Pet
 from customers.search import customer_search
-from customers.services import customer_create
+from customers.services import customer_create, pet_create
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
 
@@ -113,3 +114,19 @@ def test_an_internal_id_is_found_in_any_case(shop_fr):
         for typed in ("a1027", "A1027"):
             found = customer_search(shop=shop_fr, query=typed, limit=12)
             assert found and found[0].pk == customer.pk, typed
+
+
+def test_a_pet_name_finds_its_owner_after_the_peoples_own_names(shop_us):
+    owner = add(shop_us, first_name="Ann", last_name="Lee")
+    namesake = add(shop_us, first_name="Biscuit", last_name="Moreau")
+    with shop_context(shop_us):
+        pet_create(shop=shop_us, by=None, owner=owner, name="Biscuitte", species="cat")
+        found = [c.pk for c in customer_search(shop=shop_us, query="bisc", limit=12)]
+    assert found == [namesake.pk, owner.pk]
+
+
+def test_pets_are_not_searched_in_a_shop_without_pets(shop_fr):
+    owner = add(shop_fr, first_name="Ann", last_name="Lee")
+    with shop_context(shop_fr):
+        Pet.objects.create(shop=shop_fr, owner=owner, name="Biscuit", name_key="biscuit", species="cat")
+        assert customer_search(shop=shop_fr, query="bisc", limit=12) == []
