@@ -3,9 +3,9 @@ except the consent ledger's proof, which stays with hashed addresses and no name
 
 The customer row is deleted, and with it their pets, tags, history, messages and the merges they
 survived (whose snapshots hold the merged record). Messaging first sends the last email, suppresses the
-addresses by hash and makes the ledger impersonal (`messaging.erasure`). Files the desk keeps are checked:
-a finished import's file or rejected-rows file that names the person is deleted (the import's record and
-its SHA-256 stay), and every export file built so far is deleted (they are kept a day at most).
+addresses by hash and makes the ledger impersonal (`messaging.erasure`). The files the desk keeps go: those
+of finished imports (kept a week, for the rejected-rows report; the import's record and its SHA-256 stay)
+and every export file built so far (kept a day).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, CustomerChange, Export, Import, Merge, NameKey, Pet
-from customers.tables import ImportFileError, Table, iter_rows
 from messaging.erasure import person_erase, scrub
 from messaging.models import Channel, Erasure
 
@@ -59,26 +58,6 @@ def _snapshot_values(record: dict) -> list[str]:
     return [v.strip() for v in values if v and len(v.strip()) >= 3]
 
 
-def _mentions(text: str, values: list[str]) -> bool:
-    lowered = text.lower()
-    return any(v.lower() in lowered for v in values)
-
-
-def _file_mentions(name: str, values: list[str], table: Table | None) -> bool:
-    """Whether a kept file names the person (an unreadable file is treated as naming them)."""
-    try:
-        with default_storage.open(name, "rb") as handle:
-            data = handle.read()
-    except (OSError, ValueError):
-        return False
-    if table is None:  # our own UTF-8 CSV (rejected rows)
-        return _mentions(data.decode("utf-8", "replace"), values)
-    try:
-        return any(_mentions(" | ".join(row), values) for row in iter_rows(data, table))
-    except ImportFileError:
-        return True
-
-
 def _delete_on_commit(names: list[str]) -> None:
     """Files go once the erasure is committed (a rolled-back erasure keeps them)."""
     if names:
@@ -86,30 +65,29 @@ def _delete_on_commit(names: list[str]) -> None:
 
 
 def _imports_scrub(shop, values: list[str]) -> int:
-    """Finished imports: delete a kept file that names the person; scrub the person out of the results.
-    Imports still in progress keep their file (the admin is working on it): importing it re-creates the
-    person, unsubscribed, since their addresses are suppressed."""
+    """Finished imports lose their kept files (the uploaded file and the rejected-rows file): they may hold
+    the person's row, and reading every file to find out would take long inside the admin's request. The
+    import's record and SHA-256 stay, with the person scrubbed out of its error messages. Imports still in
+    progress keep their file (the admin is working on it): importing it re-creates the person,
+    unsubscribed, since their addresses are suppressed."""
     gone = []
     finished = Import.objects.filter(shop=shop, status__in=[Import.Status.DONE, Import.Status.FAILED])
     for job in finished:
         changed = []
-        table = Table(job.headers, job.encoding, job.delimiter, job.total_rows)
-        if job.file and _file_mentions(job.file, values, table):
+        if job.file:
             gone.append(job.file)
             job.file = ""
             changed.append("file")
-        for field in ("check_result", "result"):
-            outcome = dict(getattr(job, field) or {})
-            rejected = outcome.get("rejected_file")
-            if rejected and _file_mentions(rejected, values, None):
-                gone.append(rejected)
-                outcome.pop("rejected_file")
+        for name in ("check_result", "result"):
+            outcome = dict(getattr(job, name) or {})
+            if outcome.get("rejected_file"):
+                gone.append(outcome.pop("rejected_file"))
             outcome["errors"] = [
                 [row, column, scrub(message, values)] for row, column, message in outcome.get("errors", [])
             ]
-            if outcome != (getattr(job, field) or {}):
-                setattr(job, field, outcome)
-                changed.append(field)
+            if outcome != (getattr(job, name) or {}):
+                setattr(job, name, outcome)
+                changed.append(name)
         if changed:
             job.save(update_fields=changed)
     _delete_on_commit(gone)

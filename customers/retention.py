@@ -34,6 +34,7 @@ RUN_LIMIT = 500  # erasures per shop and run; the next run goes on
 def _with_activity(queryset):
     own = (
         ConsentEvent.objects.filter(
+            shop_id=OuterRef("shop_id"),
             customer=OuterRef("pk"),
             source__in=[ConsentEvent.Source.CUSTOMER_LINK, ConsentEvent.Source.SMS_REPLY],
         )
