@@ -3,6 +3,7 @@ from playwright.sync_api import expect
 
 from customers.services import customer_create, pet_create
 from messaging import tokens
+from messaging.models import OutboundMessage
 from shopcrm.tenancy import shop_context
 from tests.conftest import PASSWORD
 
@@ -52,9 +53,15 @@ def test_the_admin_sees_everything_held_then_erases_the_customer(
     page.goto(f"{live_server.url}/settings/")
     expect(page.get_by_text(f"customer № {ann.number}")).to_be_visible()
     shot(page, "settings-erased-390")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    expect(page.get_by_label("SMS sender")).to_be_visible()
+    axe_check(page)
+    shot(page, "settings-1024")
 
 
-def test_the_customer_sees_everything_on_their_preferences_page(page, live_server, ann, axe_check, shot):
+def test_the_customer_sees_everything_on_their_preferences_page(
+    page, live_server, shop_us, ann, axe_check, shot
+):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/m/p/{tokens.make(ann, 'preferences')}/")
     expect(page.get_by_text("Pickle · Dog")).to_be_visible()
@@ -63,6 +70,14 @@ def test_the_customer_sees_everything_on_their_preferences_page(page, live_serve
     page.get_by_role("button", name="Email me a copy of my data").click()
     expect(page.get_by_text("A link to a copy of your data is on its way")).to_be_visible()
     shot(page, "preferences-data-390")
+    with shop_context(shop_us):
+        (copy,) = OutboundMessage.objects.filter(kind="data_copy")
+    link = next(word for word in copy.body_text.split() if "/m/d/" in word)
+    page.goto(live_server.url + link[link.index("/m/d/") :])
+    expect(page.get_by_role("heading", name="Your data")).to_be_visible()
+    expect(page.get_by_role("link", name="Download it as a file (JSON)")).to_be_visible()
+    axe_check(page)
+    shot(page, "data-copy-390")
 
 
 def test_the_admin_keeps_an_inactive_customer_from_a_months_notice(

@@ -4,7 +4,6 @@ customer, no re-creation and no import undoes it. Only the customer's own action
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from twilio.request_validator import RequestValidator
 
 from customers.models import Customer
 from customers.services import customer_create, customer_update
@@ -16,8 +15,7 @@ from messaging.webhooks import keyword
 from shopcrm.tenancy import shop_context
 from tests.customers.test_import import run
 from tests.messaging.test_outbox import create
-
-TOKEN = "twilio-test-auth-token"
+from tests.messaging.test_webhooks import TOKEN, inbound
 
 
 @pytest.mark.parametrize(
@@ -70,15 +68,6 @@ def _fresh(shop, customer):
         return Customer.objects.get(pk=customer.pk)
 
 
-def _inbound(client, body, phone="+33612345678", sid=None):
-    url = reverse("messaging:twilio_inbound")
-    params = {"From": phone, "Body": body, "To": "+15005550006"}
-    if sid:
-        params["MessageSid"] = sid
-    signature = RequestValidator(TOKEN).compute_signature("https://crm.example" + url, params)
-    return client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature)
-
-
 def _send_all(shop) -> list[str]:
     with shop_context(shop):
         queued = list(OutboundMessage.objects.filter(status="queued").values_list("pk", flat=True))
@@ -96,7 +85,7 @@ def quiet_outbox(settings, monkeypatch):
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 def test_stop_then_edit_the_phone_away_and_back_then_resend_sends_nothing(client, shop_fr, quiet_outbox):
     betty = create(shop_fr, send_welcome_email=False)  # its opt-in text is queued, not yet sent
-    assert _inbound(client, "Stop.", sid="SM1").status_code == 200
+    assert inbound(client, "Stop.", sid="SM1").status_code == 200
     assert _fresh(shop_fr, betty).sms_status == "opted_out"
 
     # The text queued before the STOP does not go: the worker checks the suppression under its lock. Only
@@ -137,8 +126,8 @@ def test_stop_then_edit_the_phone_away_and_back_then_resend_sends_nothing(client
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 def test_only_the_customer_lifts_their_stop(client, shop_fr, quiet_outbox):
     betty = create(shop_fr, send_welcome_email=False)
-    _inbound(client, "STOP", sid="SM1")
-    _inbound(client, "START", sid="SM2")
+    inbound(client, "STOP", sid="SM1")
+    inbound(client, "START", sid="SM2")
     betty = _fresh(shop_fr, betty)
     assert betty.sms_status == "opted_in"
     with shop_context(shop_fr):
@@ -222,7 +211,7 @@ def test_a_stop_for_a_number_two_shops_hold_suppresses_it_in_both_with_unrelated
 ):
     create(shop_fr, send_welcome_email=False)
     create(shop_us, send_welcome_email=False, phone="+33 6 12 34 56 78")
-    _inbound(client, "stop please", sid="SM9")
+    inbound(client, "stop please", sid="SM9")
     hashes = []
     for shop in (shop_fr, shop_us):
         with shop_context(shop):
@@ -278,15 +267,15 @@ def test_an_import_cannot_subscribe_a_suppressed_address_and_a_new_phone_starts_
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 def test_an_opt_out_is_confirmed_once_and_never_for_the_providers_own_keyword(client, shop_fr, quiet_outbox):
     create(shop_fr, send_welcome_email=False)
-    _inbound(client, "Stop.", sid="SM1")
-    _inbound(client, "arrêter svp", sid="SM2")  # already opted out: nothing more
+    inbound(client, "Stop.", sid="SM1")
+    inbound(client, "arrêter svp", sid="SM2")  # already opted out: nothing more
     with shop_context(shop_fr):
         (confirmation,) = OutboundMessage.objects.filter(kind="sms_stopped")
     assert confirmation.body_text.startswith("Pressing Test") and "START" in confirmation.body_text
     assert outbox.message_send(message_id=confirmation.pk, shop_id=shop_fr.pk) == "sent"  # despite the STOP
 
     other = create(shop_fr, send_welcome_email=False, phone="06 98 76 54 32", email="x@example.com")
-    _inbound(client, "STOP", phone="+33698765432", sid="SM3")  # Twilio confirms that one itself
+    inbound(client, "STOP", phone="+33698765432", sid="SM3")  # Twilio confirms that one itself
     with shop_context(shop_fr):
         assert Customer.objects.get(pk=other.pk).sms_status == "opted_out"
         assert OutboundMessage.objects.filter(kind="sms_stopped").count() == 1
@@ -296,7 +285,7 @@ def test_an_opt_out_is_confirmed_once_and_never_for_the_providers_own_keyword(cl
 def test_a_stop_two_shops_share_is_confirmed_once_naming_neither(client, shop_fr, shop_us, quiet_outbox):
     create(shop_fr, send_welcome_email=False)
     create(shop_us, send_welcome_email=False, phone="+33 6 12 34 56 78")
-    _inbound(client, "stop please", sid="SM9")
+    inbound(client, "stop please", sid="SM9")
     confirmations = []
     for shop in (shop_fr, shop_us):
         with shop_context(shop):

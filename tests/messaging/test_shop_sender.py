@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
-from twilio.request_validator import RequestValidator
 
 from customers.models import Customer
 from customers.services import customer_create
@@ -21,11 +20,11 @@ from shopcrm.tenancy import shop_context
 from tests.conftest import make_shop
 from tests.messaging.test_outbox import create
 from tests.messaging.test_sms_backends import FakeClient
+from tests.messaging.test_webhooks import TOKEN, inbound
 from tests.shopcrm.test_staff_settings import settings_data
 
 pytestmark = pytest.mark.django_db
 SERVICE = "MG" + "0123456789abcdef" * 2
-TOKEN = "twilio-test-auth-token"
 
 
 @pytest.fixture(autouse=True)
@@ -123,20 +122,13 @@ def test_a_text_queued_before_the_contact_was_removed_does_not_go(shop_fr):
     assert outbox.message_send(message_id=message.pk, shop_id=shop_fr.pk) == "suppressed"
 
 
-def _inbound(client, body, to, sid):
-    url = reverse("messaging:twilio_inbound")
-    params = {"From": "+33612345678", "Body": body, "To": to, "MessageSid": sid}
-    signature = RequestValidator(TOKEN).compute_signature("https://crm.example" + url, params)
-    return client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature)
-
-
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 def test_a_yes_to_a_shops_own_number_is_credited_to_that_shop(client, settings, shop_fr, shop_us):
     settings.TWILIO_AUTH_TOKEN, settings.SITE_URL = TOKEN, "https://crm.example"
     shop_update(shop=shop_fr, sms_sender="+33644000001")
     create(shop_fr, send_welcome_email=False)
     create(shop_us, send_welcome_email=False, phone="+33 6 12 34 56 78")  # waits too, on the shared number
-    _inbound(client, "OUI", to="+33644000001", sid="SM1")
+    inbound(client, "OUI", to="+33644000001", sid="SM1")
     with shop_context(shop_fr):
         assert Customer.objects.get().sms_status == "opted_in"
     with shop_context(shop_us):

@@ -41,9 +41,10 @@ def fresh(shop, customer):
         return Customer.objects.get(pk=customer.pk)
 
 
-def inbound(client, body, phone="+33612345678", forge=False, sid=None):
+def inbound(client, body, phone="+33612345678", forge=False, sid=None, to="+15005550006"):
+    """A reply as Twilio posts it, signed with the test auth token (or forged)."""
     url = reverse("messaging:twilio_inbound")
-    params = {"From": phone, "Body": body, "To": "+15005550006"}
+    params = {"From": phone, "Body": body, "To": to}
     if sid:
         params["MessageSid"] = sid
     signature = RequestValidator(TOKEN).compute_signature("https://crm.example" + url, params)
