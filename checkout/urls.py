@@ -7,6 +7,7 @@ app_name = "checkout"
 urlpatterns = [
     path("", views.who, name="who"),
     path("walk-in/", views.walk_in, name="walk_in"),
+    path("count/", views.count, name="count"),
     path("<str:number>/", views.customer, name="customer"),
     path("<str:number>/prompts/", views.prompts, name="prompts"),
 ]

@@ -1,12 +1,13 @@
 """The till: “Who is this for?” search and the checkout screen for one customer."""
 
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import formats
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from checkout.selectors import checkout_prompts
 from customers import selectors as customer_selectors
-from customers.search import customer_search
+from customers.search import COUNT_CAP, customer_search, customer_search_count
 from customers.status import customer_status_icons
 from shopcrm.decorators import shop_required
 from shopcrm.http import found_or_404
@@ -25,10 +26,29 @@ def who(request):
     """
     query = request.POST.get("q", "")[:500] if request.method == "POST" else ""
     results = customer_search(shop=request.shop, query=query, limit=TILL_RESULTS) if query.strip() else []
-    context = {"query": query, "results": results}
+    context = {"query": query, "results": results, "full": len(results) >= TILL_RESULTS}
     if request.htmx:
         return render(request, "checkout/partials/_results.html", context)
     return render(request, "checkout/who.html", context)
+
+
+@require_POST
+@shop_required
+def count(request):
+    """How many customers the till's query matches in all, asked for only when the cards are full (the
+    query in the POST body, like the search's)."""
+    query = request.POST.get("q", "")[:500]
+    total = customer_search_count(shop=request.shop, query=query) if query.strip() else 0
+    return render(
+        request,
+        "checkout/partials/_count.html",
+        {
+            "shown": min(total, TILL_RESULTS),
+            "total": total,
+            "more": total > COUNT_CAP,
+            "cap": formats.number_format(COUNT_CAP, force_grouping=True),
+        },
+    )
 
 
 @require_GET

@@ -88,6 +88,7 @@ def export_columns(shop) -> tuple[list[Column], list]:
         Column(_("Mobile phone (national)"), "c.phone_national", text=False),
         Column(_("Email"), "c.email"),
         Column(_("Other emails"), "array_to_string(c.secondary_emails, ', ')"),
+        Column(_("Also on this account"), "c.also_name"),
         Column(_("Address"), "c.address_line1"),
         Column(_("Address (line 2)"), "c.address_line2"),
         Column(_("Postal code"), "c.postal_code"),

@@ -88,6 +88,10 @@ class CustomerCreateForm(ContactForm):
 
 
 class CustomerEditForm(ContactForm):
+    also_name = text(_("Also on this account"), 150, autocomplete="off", autocapitalize="words")
+    also_name.help_text = _(
+        "A second person on this account (a spouse, a parent): their first and last name."
+    )
     secondary_emails = forms.CharField(
         label=_("Other emails"),
         required=False,

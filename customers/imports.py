@@ -47,7 +47,6 @@ from customers.models import (
     CustomerTag,
     CustomerType,
     Import,
-    NameKey,
     Tag,
 )
 from customers.normalise import name_key
@@ -59,8 +58,10 @@ from customers.services import (
     customer_number_new,
     insert_with_fresh_numbers,
     key_values,
+    lookup_remember,
 )
 from customers.tables import TEXT_MARK, ImportFileError, Table, iter_rows, read_table
+from customers.terms import search_terms
 from messaging import consent, wording
 from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent
@@ -80,6 +81,7 @@ FIELDS = {
     "internal_id": gettext_lazy("Internal customer ID"),
     "phone": gettext_lazy("Mobile phone"),
     "email": gettext_lazy("Email"),
+    "also_name": gettext_lazy("Also on this account"),
     "address_line1": gettext_lazy("Address"),
     "address_line2": gettext_lazy("Address (line 2)"),
     "postal_code": gettext_lazy("Postal code"),
@@ -139,6 +141,14 @@ SYNONYMS = {
     "address_line2": ["adresse 2", "complement", "complement d adresse", "address 2", "address line 2"],
     "postal_code": ["code postal", "cp", "postal code", "zip", "zip code", "postcode"],
     "city": ["ville", "city", "commune", "town", "localite"],
+    "also_name": [
+        "aussi sur ce compte",
+        "also on this account",
+        "conjoint",
+        "spouse",
+        "partner",
+        "second contact",
+    ],
     "notes": ["notes", "note", "commentaire", "commentaires", "remarques", "comments", "comment"],
     "tags": ["tags", "tag", "etiquettes", "etiquette", "groupe", "groupes", "groups", "categorie"],
     "email_consent": [
@@ -520,11 +530,11 @@ class _Consents:
 
 
 _STAGED_CUSTOMER = ["number", *UPDATABLE, *KEY_FIELDS, "email_status", "sms_status"]
-STAGING_COLUMNS = [*_STAGED_CUSTOMER, "tag_ids", "email_hash", "phone_hash"]
+STAGING_COLUMNS = [*_STAGED_CUSTOMER, "tag_ids", "email_hash", "phone_hash", "terms"]
 STAGING_TABLE = (
     "create temporary table import_staging ("
     + ", ".join(f"{name} text" for name in _STAGED_CUSTOMER)
-    + ", tag_ids bigint[], email_hash text, phone_hash text) on commit drop"
+    + ", tag_ids bigint[], email_hash text, phone_hash text, terms jsonb) on commit drop"
 )
 _CUSTOMER_COLUMNS = ", ".join(_STAGED_CUSTOMER)
 # Column names are ours; every value is a parameter.
@@ -541,6 +551,11 @@ CREATE_SQL = f"""
         insert into customers_namekey (shop_id, key)
         select distinct %s, last_name_key from import_staging where last_name_key <> ''
         on conflict do nothing
+    ), terms as (
+        insert into customers_searchterm (shop_id, customer_id, kind, key, other)
+        select %s, c.id, (t->>0)::smallint, t->>1, t->>2
+          from created c join import_staging s on s.number = c.number
+         cross join jsonb_array_elements(s.terms) t
     ), tags as (
         insert into customers_customertag (shop_id, customer_id, tag_id)
         select %s, c.id, unnest(s.tag_ids) from created c join import_staging s on s.number = c.number
@@ -618,6 +633,7 @@ class _Writer:
             email=values.get("email") or "",
             phone=phone,
             internal_id=values.get("internal_id") or "",
+            also_name=values.get("also_name") or "",
         )
         consents = values["consents"]
         return [
@@ -629,6 +645,16 @@ class _Writer:
             [tag_ids[t] for t in values.get("tags", [])],
             self.consents.address_hash(Channel.EMAIL, values.get("email")),
             self.consents.address_hash(Channel.SMS, phone),
+            json.dumps(
+                sorted(
+                    search_terms(
+                        first=keys["first_name_key"],
+                        last=keys["last_name_key"],
+                        company=keys["company_key"],
+                        also=keys["also_name_key"],
+                    )
+                )
+            ),
         ]
 
     def _create_params(self) -> list:
@@ -640,6 +666,7 @@ class _Writer:
             shop, self.now, self.now, by, by,  # customers
             shop, by, self.now, history,  # history
             shop,  # name keys
+            shop,  # search terms
             shop,  # tags
             shop, by, said.text(self.shop), said.version, self.source[:200], self.now,  # consent events
         ]  # fmt: skip
@@ -687,11 +714,8 @@ class _Writer:
         )
 
     def _related(self, changed) -> None:
-        """Name vocabulary, tags and consent events of a batch: one INSERT each."""
-        NameKey.objects.bulk_create(
-            [NameKey(shop=self.shop, key=c.last_name_key) for c, _v, _d in changed if c.last_name_key],
-            ignore_conflicts=True,
-        )
+        """Search terms, name vocabulary, tags and consent events of a batch: one INSERT each."""
+        lookup_remember(self.shop, *(c for c, _v, _d in changed))
         CustomerTag.objects.bulk_create(
             [
                 CustomerTag(shop=self.shop, customer=c, tag=self._tag(t))

@@ -19,9 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Customer, CustomerChange, CustomerTag, Merge, NameKey, Pet
+from customers.models import Customer, CustomerChange, CustomerTag, Merge, Pet
 from customers.normalise import phone_display
-from customers.services import CONTACT_FIELDS, _set_keys
+from customers.services import CONTACT_FIELDS, _set_keys, lookup_remember
 
 # The fields offered as a choice, in the order shown side by side.
 CHOICE_FIELDS = [f for f in CONTACT_FIELDS if f not in ("secondary_emails", "notes")]
@@ -157,8 +157,7 @@ def customers_merge(*, shop, by, survivor: Customer, other: Customer, choices: d
 
     other.delete()  # frees its phone, email and internal ID for the survivor
     survivor.save()
-    if survivor.last_name_key:
-        NameKey.objects.bulk_create([NameKey(shop=shop, key=survivor.last_name_key)], ignore_conflicts=True)
+    lookup_remember(shop, survivor)
     record = Merge.objects.create(
         shop=shop,
         by=by,
@@ -224,6 +223,7 @@ def merge_undo(*, shop, by, merge: Merge) -> Customer:
         [CustomerTag(shop=shop, customer=other, tag_id=t) for t in snapshot["other_tags"]],
         ignore_conflicts=True,
     )
+    lookup_remember(shop, survivor, other)
     merge.undone_at, merge.undone_by = timezone.now(), by
     merge.save(update_fields=["undone_at", "undone_by"])
     for customer, text in ((survivor, other.display_name), (other, survivor.display_name)):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Collate, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -60,6 +60,10 @@ class Customer(models.Model):
     secondary_emails = ArrayField(
         models.EmailField(max_length=254), verbose_name=_("Other emails"), default=list, blank=True
     )
+    # A second person on the account (a couple, a parent): found at the till by their own name.
+    also_name = models.CharField(
+        _("Also on this account"), max_length=150, blank=True, default="", db_default=""
+    )
     address_line1 = models.CharField(_("Address"), max_length=200, blank=True)
     address_line2 = models.CharField(_("Address (line 2)"), max_length=200, blank=True)
     postal_code = models.CharField(_("Postal code"), max_length=20, blank=True)
@@ -88,6 +92,7 @@ class Customer(models.Model):
     internal_id_key = models.CharField(
         max_length=40, editable=False, default="", db_default="", db_collation="C"
     )
+    also_name_key = models.CharField(max_length=150, editable=False, default="", db_default="")
     # The phone as dialled in its own country, kept for exports (formatting it per row costs more than
     # the whole rest of a CSV export).
     phone_national = models.CharField(max_length=30, editable=False, default="")
@@ -137,6 +142,8 @@ class Customer(models.Model):
             models.Index(
                 fields=["shop", "phone_rev"], name="customer_phone_rev_idx", condition=~Q(phone_rev="")
             ),
+            # Phone prefixes ("06 12", "+33 6 12" → "+33612"): a range on the E.164 number in "C" order.
+            models.Index("shop", Collate("phone", "C"), name="customer_phone_c_idx", condition=~Q(phone="")),
             models.Index(
                 fields=["shop", "internal_id_key"],
                 name="customer_internal_id_key_idx",
@@ -174,6 +181,38 @@ class NameKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SearchTerm(models.Model):
+    """What the till also finds a customer by, beyond the keys on the customer row (customers.terms):
+    inner words of names and companies ("fontaine" in "de la fontaine"), word pairs across first and last
+    name ("yann gall"), the second person on the account, other emails. Most customers have no row: the
+    customer row's own indexes already serve a one-word first and last name."""
+
+    class Kind(models.IntegerChoices):
+        WORD = 1, "word"  # a name part from one of its inner words on: "la fontaine", "fontaine"
+        PAIR = 2, "pair"  # a word (or whole part) of one name part, `other` one of the other part
+        ALSO_WORD = 3, "also word"  # the second person's name, from each of its words on
+        ALSO_PAIR = 4, "also pair"
+        EMAIL = 5, "email"  # another email, lower-cased
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    key = models.CharField(max_length=254, db_collation="C")
+    other = models.CharField(max_length=150, db_collation="C", default="", blank=True)
+
+    class Meta:
+        # Every branch of the search is an index range here: (shop, kind, key prefix) or
+        # (shop, kind, key, other prefix); the customer comes from the index itself.
+        indexes = [
+            models.Index(
+                fields=["shop", "kind", "key", "other"], include=["customer"], name="searchterm_lookup_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.other}".strip()
 
 
 class CustomerTag(models.Model):

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import lru_cache
 
 import phonenumbers
 from django.db import connection
@@ -27,16 +29,19 @@ from customers.models import Civility, CustomerType, Species
 from customers.normalise import name_key
 from customers.selectors import PREFIX_END
 from customers.services import NUMBER_LENGTH
+from customers.terms import Kind
 
 MAX_QUERY = 100
 PHONE_CHARS = re.compile(r"^[\d\s+().\-/]+$")
 EMAIL_LIKE = re.compile(r"^[\w.+\-]+(@[\w.\-]*)?$")
+PHONE_MIN_DIGITS = 4
+INNER_MIN_LENGTH = 2  # one letter finds names by their start only
 FUZZY_MIN_LENGTH = 3
 FUZZY_THRESHOLD = 0.3
 FUZZY_KEYS = 8
 CARD_COLUMNS = (
     "id, shop_id, number, type, civility, first_name, last_name, company_name, internal_id, phone, email, "
-    "last_name_key, first_name_key"
+    "last_name_key, first_name_key, also_name, secondary_emails"
 )
 # Pets and tags of each card, in the same statement (RLS-guarded subqueries on indexed foreign keys).
 # `{c}` is the alias (or name) of the customers table in the query using them.
@@ -48,34 +53,83 @@ TAGS_JSON = """(select coalesce(json_agg(json_build_array(t.id, t.name) order by
 CARD_EXTRAS = f"{PETS_JSON.format(c='c')} as pets_json, {TAGS_JSON.format(c='c')} as tags_json"
 
 
+class Rank(IntEnum):
+    """Best first: exact identifiers, phone starts and ends, whole-name prefixes, inner words, pets; typos
+    (customers.search._fuzzy) come after all of them."""
+
+    IDENTIFIER = 0  # customer number, internal ID
+    CONTACT = 1  # the whole phone, an email (or its start), another email
+    PHONE_START = 2
+    PHONE_END = 3
+    LAST_NAME = 4
+    NAME = 5  # first name, first + last, the second person's name
+    COMPANY = 6
+    WORD = 7  # an inner word of a name or company, a word of the second person's name
+    PET = 8
+
+
+# What a branch matched, shown on the card (customers.templatetags.customer_tags.customer_card).
+WHY = ("number", "internal_id", "phone", "phone_start", "phone_end", "email", "other_email", "name", "also")
+WHY += ("company", "pet", "typo")
+
+
 class _Branches:
-    """Collects `(rank, condition, params, sort key)` branches of the final UNION ALL."""
+    """Collects `(rank, why, condition, params, sort key)` branches of the final UNION ALL."""
 
     def __init__(self, shop_id: int, limit: int):
         self.shop_id, self.limit = shop_id, limit
         self.parts: list[str] = []
         self.params: list = []
 
-    def add(self, rank: int, condition: str, params: list, sort: str = "last_name_key, first_name_key"):
+    def add(
+        self, rank: int, why: str, condition: str, params: list, sort: str = "last_name_key, first_name_key"
+    ):
+        assert why in WHY  # a constant of ours, written into the SQL
         self.parts.append(
-            f"(select id, {rank} as rank, {sort.split(',')[0]} as sort1 from customers_customer "  # noqa: S608
-            f"where shop_id = %s and {condition} order by {sort} limit %s)"
+            f"(select id, {int(rank)} as rank, {sort.split(',')[0]} as sort1, '{why}' as why "  # noqa: S608
+            f"from customers_customer where shop_id = %s and {condition} order by {sort} limit %s)"
         )
         self.params += [self.shop_id, *params, self.limit]
 
-    def prefix(self, rank: int, column: str, value: str, sort: str | None = None):
-        self.add(rank, f"{column} >= %s and {column} < %s", [value, value + PREFIX_END], sort or column)
+    def prefix(self, rank: int, why: str, column: str, value: str, sort: str | None = None):
+        self.add(rank, why, f"{column} >= %s and {column} < %s", [value, value + PREFIX_END], sort or column)
+
+    def term(self, rank: int, why: str, kind: int, key: str, other: str | None = None):
+        """Customers with a search term (customers.terms) of `kind` whose key starts with `key` or, with
+        `other`, whose key is `key` and whose other part starts with `other`: one index range."""
+        if other is None:
+            condition, params = "t.key >= %s and t.key < %s", [key, key + PREFIX_END]
+        else:
+            condition, params = (
+                "t.key = %s and t.other >= %s and t.other < %s",
+                [key, other, other + PREFIX_END],
+            )
+        # Placeholders only:
+        sql = "id in (select t.customer_id from customers_searchterm t where t.shop_id = %s and t.kind = %s"
+        sql += f" and {condition} order by t.key, t.other limit %s)"
+        self.add(rank, why, sql, [self.shop_id, int(kind), *params, self.limit])
+
+
+@dataclass
+class Matched:
+    """Why a card is in the results: `why` (one of WHY), the query's name words (to mark them in the
+    name), and for phones which digits matched: ("start", n digits after the country code), ("end", n) or
+    ("all", 0)."""
+
+    why: str
+    words: tuple[str, ...] = ()
+    phone: tuple[str, int] | None = None
+    query: str = ""
 
 
 def customer_search(*, shop, query: str, limit: int = 20, ids_only: bool = False) -> list:
-    """Customers of `shop` matching `query`, ranked; at most `limit`. Cards, or just their ids
-    (`ids_only`, for the client list, which narrows its own query with them).
+    """Customers of `shop` matching `query`, ranked; at most `limit`. Cards (each with `.matched`), or
+    just their ids (`ids_only`, for the client list, which narrows its own query with them).
 
     Never scans the shop's customers: one character matches name prefixes only (index ranges read in order,
     stopping at `limit`); input with nothing searchable in it returns [].
     """
-    # NUL cannot travel in a PostgreSQL text parameter; it is no part of a name or a number anyway.
-    q = " ".join((query or "").replace("\x00", " ").split())[:MAX_QUERY]
+    q = query_clean(query)
     if not q:
         return []
     branches = _Branches(shop.pk, limit)
@@ -101,72 +155,160 @@ def customer_search(*, shop, query: str, limit: int = 20, ids_only: bool = False
             limit=limit - len(results),
             ids_only=ids_only,
         )
+    if not ids_only:
+        words = tuple(key.split(" ")[:4]) if key else ()
+        for card in results:
+            card.matched = Matched(
+                card.why, words, _phone_marks(card.why, q, identifiers.get("significant", 0)), q
+            )
     return results
+
+
+COUNT_CAP = 1000
+
+
+def customer_search_count(*, shop, query: str, cap: int = COUNT_CAP) -> int:
+    """How many customers of `shop` the search finds for `query`, counted up to `cap` + 1 (more than
+    `cap` is said as such): the same branches, each stopping after `cap` + 1 rows."""
+    return len(customer_search(shop=shop, query=query, limit=cap + 1, ids_only=True))
+
+
+def query_clean(query: str) -> str:
+    """The query as searched: NUL removed (it cannot travel in a PostgreSQL text parameter, and is no part
+    of a name or a number), blanks collapsed, at most MAX_QUERY characters."""
+    return " ".join((query or "").replace("\x00", " ").split())[:MAX_QUERY]
 
 
 def _identifier_branches(branches: _Branches, shop, q: str) -> dict:
     """Customer number, internal ID, phone, email. Returns flags: `final` (the query can only be one of
-    these) and `matched_possible` (an exact identifier was asked for)."""
+    these), `matched_possible` (an exact identifier was asked for) and `significant` (for a phone start,
+    how many digits after the country code were typed)."""
     flags = {}
     compact = q.replace(" ", "").replace("-", "")
     if len(compact) == NUMBER_LENGTH and compact.isalnum():
-        branches.add(0, "number = %s", [compact.upper()], "number")
+        branches.add(Rank.IDENTIFIER, "number", "number = %s", [compact.upper()], "number")
     if shop.internal_id_enabled and len(q) <= 40 and any(ch.isdigit() for ch in q):
-        branches.add(0, "internal_id_key = %s", [q.lower()], "internal_id_key")
+        branches.add(Rank.IDENTIFIER, "internal_id", "internal_id_key = %s", [q.lower()], "internal_id_key")
         flags["matched_possible"] = True
     digits = re.sub(r"\D", "", q)
     if PHONE_CHARS.match(q):
         flags["final"] = True
-        if len(digits) >= 4:
+        if len(digits) >= PHONE_MIN_DIGITS:
             e164 = _phone_e164(q, shop.country) if len(digits) >= 8 else ""
             if e164:
-                branches.add(1, "phone = %s", [e164], "phone")
-            branches.prefix(2, "phone_rev", digits[::-1], "phone_rev")
+                branches.add(Rank.CONTACT, "phone", "phone = %s", [e164], "phone")
+            start, international = phone_start(q, shop.country)
+            if start:
+                # A range on the E.164 number in "C" order (its own index): "06 12" and "+33 6 12" alike.
+                branches.add(
+                    Rank.PHONE_START,
+                    "phone_start",
+                    'phone collate "C" >= %s and phone collate "C" < %s',
+                    [start, start + PREFIX_END],
+                    'phone collate "C"',
+                )
+                flags["significant"] = len(start) - 1 - len(str(_country_code(shop.country)))
+            if not international:  # "+33 6 12" is the start of a number; "5678" may be its end
+                branches.prefix(Rank.PHONE_END, "phone_end", "phone_rev", digits[::-1], "phone_rev")
         return flags
     if "@" in q or (EMAIL_LIKE.match(q) and "." in q):
-        branches.prefix(1, "email_key", q.lower())
+        branches.prefix(Rank.CONTACT, "email", "email_key", q.lower())
+        branches.term(Rank.CONTACT, "other_email", Kind.EMAIL, q.lower())
         if "@" in q:
             flags["final"] = True
     return flags
 
 
+def phone_start(q: str, country: str) -> tuple[str, bool]:
+    """The E.164 start of the number being typed, and whether it was typed in international form:
+    "+33 6 12" and "0033 6 12" → "+33612"; in France "06 12" and "6 12" → "+33612"; in the US "212 555"
+    and "1 212 555" → "+1212555". "" when too short to narrow anything."""
+    digits = re.sub(r"\D", "", q)
+    stripped = q.strip()
+    if stripped.startswith("+"):
+        start, international = "+" + digits, True
+    elif digits.startswith("00"):
+        start, international = "+" + digits[2:], True
+    else:
+        code = _country_code(country)
+        if not code:
+            return "", False
+        trunk = _national_prefix(country)
+        national = digits[len(trunk) :] if trunk and digits.startswith(trunk) else digits
+        start, international = f"+{code}{national}", False
+    return (start if len(start) - 1 >= PHONE_MIN_DIGITS and len(start) <= 16 else ""), international
+
+
+@lru_cache(maxsize=64)
+def _country_code(country: str) -> int:
+    return phonenumbers.country_code_for_region(country or "") if country else 0
+
+
+@lru_cache(maxsize=64)
+def _national_prefix(country: str) -> str:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(country or "")
+    return (metadata.national_prefix or "") if metadata else ""
+
+
+def _phone_marks(why: str, q: str, significant: int) -> tuple[str, int] | None:
+    if why == "phone":
+        return ("all", 0)
+    if why == "phone_start":
+        return ("start", significant)
+    if why == "phone_end":
+        return ("end", len(re.sub(r"\D", "", q)))
+    return None
+
+
 def _name_branches(branches: _Branches, q: str, *, pets: bool = False) -> None:
-    """Prefixes of last name, first name and company; several words as "first last" or "last first"; in a
-    shop with pets, the owners of pets whose name starts so (ranked after the people's own names)."""
+    """Prefixes of last name, first name and company, whole and from each inner word; several words as
+    "first last" or "last first" (any word of each); the second person on the account; in a shop with
+    pets, the owners of pets whose name starts so."""
     key = name_key(q)
     if not key:
         return
     words = key.split(" ")[:4]
-    branches.prefix(3, "last_name_key", key, "last_name_key, first_name_key")
-    if len(words) == 1:
-        branches.prefix(4, "first_name_key", key, "first_name_key, last_name_key")
-    else:
-        # Each split of the words as (first, last) or (last, first), one side typed in full: an equality on
-        # the leading index column and a range on the next one, so every branch is a short index range.
-        # (Two partial words, "ine mart", would need a range on both columns: too slow where names are
-        # common, so it is left to the single-prefix branches.)
-        for i in range(1, len(words)):
-            head, tail = " ".join(words[:i]), " ".join(words[i:])
-            for first, last in ((head, tail), (tail, head)):
-                branches.add(
-                    4,
-                    "last_name_key = %s and first_name_key >= %s and first_name_key < %s",
-                    [last, first, first + PREFIX_END],
-                    "last_name_key, first_name_key",
-                )
-                branches.add(
-                    4,
-                    "first_name_key = %s and last_name_key >= %s and last_name_key < %s",
-                    [first, last, last + PREFIX_END],
-                    "last_name_key, first_name_key",
-                )
-    branches.prefix(5, "company_key", key)
+    key = " ".join(words)
+    branches.prefix(Rank.LAST_NAME, "name", "last_name_key", key, "last_name_key, first_name_key")
+    # A first name, compound ones too ("jean pierre", "marie claire").
+    branches.prefix(Rank.NAME, "name", "first_name_key", key, "first_name_key, last_name_key")
+    # Each split of the words as (first, last) or (last, first), one side typed in full: an equality on
+    # the leading index column and a range on the next one, so every branch is a short index range.
+    # (Two partial words, "ine mart", would need a range on both columns: too slow where names are
+    # common, so it is left to the single-prefix branches.)
+    for i in range(1, len(words)):
+        head, tail = " ".join(words[:i]), " ".join(words[i:])
+        for first, last in ((head, tail), (tail, head)):
+            branches.add(
+                Rank.NAME,
+                "name",
+                "last_name_key = %s and first_name_key >= %s and first_name_key < %s",
+                [last, first, first + PREFIX_END],
+                "last_name_key, first_name_key",
+            )
+            branches.add(
+                Rank.NAME,
+                "name",
+                "first_name_key = %s and last_name_key >= %s and last_name_key < %s",
+                [first, last, last + PREFIX_END],
+                "last_name_key, first_name_key",
+            )
+        # Any word of one name part typed in full, then the start of the other ("yann gall" for Yann Le
+        # Gall, "fontaine jean" for Jean de la Fontaine); the second person's name likewise.
+        branches.term(Rank.WORD, "name", Kind.PAIR, head, tail)
+        branches.term(Rank.NAME, "also", Kind.ALSO_PAIR, head, tail)
+    branches.prefix(Rank.COMPANY, "company", "company_key", key)
+    if len(key) >= INNER_MIN_LENGTH:
+        # From an inner word on: "fontaine" or "la font" for de la Fontaine, "parc" for Hôtel du Parc.
+        branches.term(Rank.WORD, "name", Kind.WORD, key)
+        branches.term(Rank.WORD if len(words) == 1 else Rank.NAME, "also", Kind.ALSO_WORD, key)
     if pets:
         branches.add(
-            6,
+            Rank.PET,
+            "pet",
             "id in (select p.owner_id from customers_pet p"
-            " where p.shop_id = %s and p.name_key >= %s and p.name_key < %s)",
-            [branches.shop_id, key, key + PREFIX_END],
+            " where p.shop_id = %s and p.name_key >= %s and p.name_key < %s order by p.name_key limit %s)",
+            [branches.shop_id, key, key + PREFIX_END, branches.limit],
         )
 
 
@@ -174,9 +316,9 @@ def _run(branches: _Branches, limit: int, ids_only: bool = False) -> list:
     if not branches.parts:
         return []
     sql = f"""
-        select {_card_columns(ids_only)}
+        select {_card_columns(ids_only, "h.why")}
         from (
-            select id, min(rank) as rank, min(sort1) as sort1
+            select id, min(rank) as rank, min(sort1) as sort1, (array_agg(why order by rank))[1] as why
             from ({" union all ".join(branches.parts)}) hits
             group by id
         ) h
@@ -215,7 +357,7 @@ def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int, ids_only: b
             order by score desc, key
             limit %s
         )
-        select {_card_columns(ids_only)}
+        select {_card_columns(ids_only, "'typo'")}
         from close join customers_customer c on c.shop_id = %s and c.last_name_key = close.key
         where c.id <> all(%s)
         order by close.score desc, c.last_name_key, c.first_name_key
@@ -237,10 +379,10 @@ def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int, ids_only: b
     return _fetch(sql, params, ids_only)
 
 
-def _card_columns(ids_only: bool = False) -> str:
+def _card_columns(ids_only: bool, why: str) -> str:
     if ids_only:
         return "c.id"
-    return ", ".join("c." + col.strip() for col in CARD_COLUMNS.split(",")) + ", " + CARD_EXTRAS
+    return ", ".join("c." + col.strip() for col in CARD_COLUMNS.split(",")) + f", {CARD_EXTRAS}, {why}"
 
 
 class _Related(list):
@@ -268,8 +410,12 @@ class CustomerCard:
     email: str
     last_name_key: str
     first_name_key: str
+    also_name: str = ""
+    secondary_emails: list = field(default_factory=list)
     pets: _Related = field(default_factory=_Related)
     tags: _Related = field(default_factory=_Related)
+    why: str = ""
+    matched: Matched | None = None
 
     @property
     def id(self) -> int:
@@ -314,8 +460,8 @@ def _fetch(sql: str, params: list, ids_only: bool = False) -> list:
     if ids_only:
         return [row[0] for row in rows]
     cards = []
-    for *values, pets, tags in rows:
-        card = CustomerCard(*values)
+    for *values, pets, tags, why in rows:
+        card = CustomerCard(*values, why=why)
         card.pets = _Related(_PetCard(name, species) for _id, name, species in _json(pets))
         card.tags = _Related(_TagCard(name) for _id, name in _json(tags))
         cards.append(card)

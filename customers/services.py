@@ -27,6 +27,7 @@ from customers.models import (
 )
 from customers.normalise import email_normalise, name_key, phone_e164, phone_national, phone_parse
 from customers.selectors import customer_duplicates
+from customers.terms import terms_refresh
 from messaging import consent
 from messaging.models import Channel
 from messaging.services import welcome_messages_queue
@@ -45,6 +46,7 @@ CONTACT_FIELDS = [
     "phone",
     "email",
     "secondary_emails",
+    "also_name",
     "address_line1",
     "address_line2",
     "postal_code",
@@ -69,7 +71,14 @@ def _clean_contact(shop, values: dict) -> dict:
     """Normalise typed contact data; raise ValidationError per field."""
     errors: dict[str, list[str]] = {}
     cleaned = dict(values)
-    for field in ("first_name", "last_name", "company_name", "company_registration", "internal_id"):
+    for field in (
+        "first_name",
+        "last_name",
+        "company_name",
+        "company_registration",
+        "internal_id",
+        "also_name",
+    ):
         if field in cleaned:
             cleaned[field] = " ".join((cleaned[field] or "").split())
     for field in ("address_line1", "address_line2", "postal_code", "city"):
@@ -156,11 +165,19 @@ KEY_FIELDS = (
     "phone_rev",
     "phone_national",
     "internal_id_key",
+    "also_name_key",
 )
 
 
 def key_values(
-    *, first_name: str, last_name: str, company_name: str, email: str, phone: str, internal_id: str = ""
+    *,
+    first_name: str,
+    last_name: str,
+    company_name: str,
+    email: str,
+    phone: str,
+    internal_id: str = "",
+    also_name: str = "",
 ) -> dict:
     """The lookup keys of a customer's typed values (`phone` in E.164)."""
     return {
@@ -171,6 +188,7 @@ def key_values(
         "email_key": email.lower(),
         "phone_rev": "".join(ch for ch in phone if ch.isdigit())[::-1],
         "phone_national": phone_national(phone),
+        "also_name_key": name_key(also_name),
     }
 
 
@@ -182,15 +200,18 @@ def _set_keys(customer: Customer) -> None:
         email=customer.email,
         phone=str(customer.phone or ""),
         internal_id=customer.internal_id,
+        also_name=customer.also_name,
     )
     for name, value in keys.items():
         setattr(customer, name, value)
 
 
-def _remember_name_key(shop, customer: Customer) -> None:
-    """Keep the shop's last-name vocabulary (for typo-tolerant search) current."""
-    if customer.last_name_key:
-        NameKey.objects.bulk_create([NameKey(shop=shop, key=customer.last_name_key)], ignore_conflicts=True)
+def lookup_remember(shop, *customers: Customer) -> None:
+    """After `customers` were saved: keep their search terms and the shop's last-name vocabulary (for
+    typo-tolerant search) current."""
+    terms_refresh(shop=shop, customers=customers)
+    keys = {c.last_name_key for c in customers if c.last_name_key}
+    NameKey.objects.bulk_create([NameKey(shop=shop, key=key) for key in sorted(keys)], ignore_conflicts=True)
 
 
 def _raise_if_duplicate(shop, customer: Customer) -> None:
@@ -310,7 +331,7 @@ def customer_create(
 
     def write():
         customer.save(force_insert=True)
-        _remember_name_key(shop, customer)
+        lookup_remember(shop, customer)
         CustomerChange.objects.create(
             shop=shop, customer=customer, by=by, action=CustomerChange.Action.CREATED
         )
@@ -361,7 +382,7 @@ def customer_update(*, shop, by, customer: Customer, **changes) -> Customer:
     customer.updated_at = timezone.now()
     consent_events = contact_consent_changes(shop=shop, customer=customer, by=by, diff=diff)
     _save_guarded(shop, customer)
-    _remember_name_key(shop, customer)
+    lookup_remember(shop, customer)
     CustomerChange.objects.create(
         shop=shop, customer=customer, by=by, action=CustomerChange.Action.UPDATED, details=diff
     )

@@ -49,6 +49,7 @@ def customer_data(*, shop, customer: Customer) -> dict:
             "internal_id": customer.internal_id,
             "email": customer.email,
             "other_emails": list(customer.secondary_emails),
+            "also_on_this_account": customer.also_name,
             "mobile_phone": str(customer.phone or ""),
             "mobile_phone_national": customer.phone_national,
             "address_line1": customer.address_line1,

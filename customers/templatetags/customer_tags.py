@@ -1,10 +1,12 @@
 import html
+import re
 
+import phonenumbers
 from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from customers.normalise import phone_display
+from customers.normalise import name_key, phone_display
 
 register = template.Library()
 
@@ -32,41 +34,144 @@ def tone(customer) -> str:
 
 @register.simple_tag(takes_context=True)
 def customer_card(context, customer) -> str:
-    """A customer's card (till results, possible duplicates): name, contact, pets and tags. Built here, every
-    value escaped, rather than by an included template: the till draws a dozen on every keystroke, and the
-    template engine took as long as the search (measured by bench/lookup.py)."""
+    """A customer's card (till results, possible duplicates): name, contact, pets and tags, and for a search
+    result what matched, marked. Built here, every value escaped, rather than by an included template: the
+    till draws a dozen on every keystroke, and the template engine took as long as the search (measured by
+    bench/lookup.py)."""
     shop = context.get("shop")
     e = escape
+    matched = getattr(customer, "matched", None)
+    why = matched.why if matched else ""
+    words = matched.words if matched and why in ("name", "also", "company") else ()
     civility = customer.get_civility_display() if customer.civility else ""
     head = f'<span class="ccard__civ">{e(civility)}</span> ' if civility else ""
     professional, id_label = _("Professional"), _("ID")  # outside the f-strings, where makemessages sees them
     badge = f' <span class="badge badge--pro">{e(professional)}</span>' if customer.is_professional else ""
     company = (
-        f'<div class="ccard__company">{e(customer.company_name)}</div>'
+        f'<div class="ccard__company">{marked_words(customer.company_name, words)}</div>'
         if customer.is_professional and customer.company_name
         else ""
     )
     contact = []
     if customer.phone:
         shown = phone_display(str(customer.phone), shop.country if shop else "")
-        contact.append(f'<span class="ccard__phone">{e(shown)}</span>')
+        phone_html = marked_digits(shown, str(customer.phone), matched.phone) if matched else e(shown)
+        contact.append(f'<span class="ccard__phone">{phone_html}</span>')
     if customer.email:
-        contact.append(f'<span class="ccard__email">{e(customer.email)}</span>')
+        email = marked_start(customer.email, matched.query) if why == "email" else e(customer.email)
+        contact.append(f'<span class="ccard__email">{email}</span>')
     if shop is not None and shop.internal_id_enabled and customer.internal_id:
-        contact.append(f'<span class="ccard__id">{e(id_label)} {e(customer.internal_id)}</span>')
+        internal = (
+            f"<mark>{e(customer.internal_id)}</mark>" if why == "internal_id" else e(customer.internal_id)
+        )
+        contact.append(f'<span class="ccard__id">{e(id_label)} {internal}</span>')
     if shop is not None and shop.show_customer_number:
-        contact.append(f'<span class="ccard__id">№ {e(customer.number)}</span>')
+        number = f"<mark>{e(customer.number)}</mark>" if why == "number" else e(customer.number)
+        contact.append(f'<span class="ccard__id">№ {number}</span>')
+    notes = _match_notes(customer, matched, words)
+    pet_words = (name_key(matched.query),) if why == "pet" else ()
     chips = [
-        f'<span class="chip chip--pet">{e(pet.name)} · {e(pet.get_species_display())}</span>'
+        f'<span class="chip chip--pet">{marked_words(pet.name, pet_words)} · '
+        f"{e(pet.get_species_display())}</span>"
         for pet in customer.pets.all()
     ] + [f'<span class="chip">{e(tag.name)}</span>' for tag in customer.tags.all()]
     extra = f'<div class="ccard__extra">{"".join(chips)}</div>' if chips else ""
     return mark_safe(  # noqa: S308 (every value above is escaped)
         f'<div class="ccard ccard--{tone(customer)}"><div class="ccard__head">'
-        f'<span class="ccard__name">{head}{e(customer.first_name)}'
-        f" <strong>{e(customer.last_name)}</strong></span>{badge}</div>{company}"
-        f'<div class="ccard__contact">{" ".join(contact)}</div>{extra}</div>'
+        f'<span class="ccard__name">{head}{marked_words(customer.first_name, words)}'
+        f" <strong>{marked_words(customer.last_name, words)}</strong></span>{badge}</div>{company}"
+        f'<div class="ccard__contact">{" ".join(contact)}</div>{notes}{extra}</div>'
     )
+
+
+def _match_notes(customer, matched, words) -> str:
+    """Lines saying what matched when the card alone would not show it."""
+    e = escape
+    other_label, pet_label = (
+        _("Other email:"),
+        _("Pet:"),
+    )  # outside the f-strings, where makemessages sees them
+    lines = []
+    also = getattr(customer, "also_name", "")
+    if also:
+        label = _("Also on this account:")
+        shown = marked_words(also, words) if matched and matched.why == "also" else e(also)
+        lines.append(f"{e(label)} {shown}")
+    if matched and matched.why == "other_email":
+        query = matched.query.lower()
+        for email in getattr(customer, "secondary_emails", None) or ():
+            if email.lower().startswith(query):
+                lines.append(f"{e(other_label)} {marked_start(email, matched.query)}")
+                break
+    if matched and matched.why == "pet":
+        key = name_key(matched.query)
+        names = [p.name for p in customer.pets.all() if name_key(p.name).startswith(key)]
+        if names:
+            lines.append(f"{e(pet_label)} {', '.join(marked_words(n, (key,)) for n in names)}")
+    if matched and matched.why == "typo":
+        lines.append(e(_("Similar name")))
+    return "".join(f'<div class="ccard__match">{line}</div>' for line in lines)
+
+
+_TOKENS = re.compile(r"(\s+|-)")
+
+
+def marked_words(text: str, words) -> str:
+    """`text` escaped, with the start of each word that one of `words` (name keys) begins marked:
+    "de la <mark>Font</mark>aine" for "font"."""
+    if not words or not text:
+        return escape(text)
+    out = []
+    for part in _TOKENS.split(text):
+        key = name_key(part)
+        hit = next((w for w in words if w and key and key.startswith(w)), None)
+        if not hit:
+            out.append(escape(part))
+            continue
+        # The shortest start of the word whose key covers the typed word (accents, apostrophes).
+        n = next((i for i in range(1, len(part) + 1) if len(name_key(part[:i])) >= len(hit)), len(part))
+        out.append(f"<mark>{escape(part[:n])}</mark>{escape(part[n:])}")
+    return "".join(out)
+
+
+def marked_start(text: str, query: str) -> str:
+    n = len(query) if text.lower().startswith(query.lower()) else 0
+    return f"<mark>{escape(text[:n])}</mark>{escape(text[n:])}" if n else escape(text)
+
+
+def marked_digits(shown: str, e164: str, phone) -> str:
+    """The phone as shown, its matched digits marked: ("all", 0), ("start", n digits typed after the country
+    code; a national trunk prefix shown before them is marked too) or ("end", n)."""
+    if not phone:
+        return escape(shown)
+    digits = sum(ch.isdigit() for ch in shown)
+    how, n = phone
+    if how == "all":
+        lo, hi = 0, digits
+    elif how == "end":
+        lo, hi = max(0, digits - n), digits
+    else:
+        national = len(_national_significant(e164))
+        lo, hi = 0, min(digits, digits - national + max(n, 0))
+    out, index = [], 0
+    for ch in shown:
+        if ch.isdigit():
+            if index == lo and lo < hi:
+                out.append("<mark>")
+            out.append(escape(ch))
+            if index == hi - 1 and lo < hi:
+                out.append("</mark>")
+            index += 1
+        else:
+            out.append(escape(ch))
+    return "".join(out)
+
+
+def _national_significant(e164: str) -> str:
+    try:
+        return phonenumbers.national_significant_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return ""
 
 
 @register.simple_tag(takes_context=True)

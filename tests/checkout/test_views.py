@@ -24,7 +24,8 @@ def test_typing_returns_a_fragment_of_cards(client, shop_us, cashier_us):
     response = client.post(reverse("checkout:who"), {"q": "0123"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "<html" not in html
-    assert "Smith" in html and "(201) 555-0123" in html
+    # The digits typed are marked in the number as shown.
+    assert "Smith" in html and "(201) 555-<mark>0123</mark>" in html
     assert response.headers["Vary"].count("HX-Request") == 1
 
 
@@ -45,7 +46,7 @@ def test_cards_show_pets_tags_and_company_with_every_value_escaped(client, shop_
         customer_tags_set(shop=shop_us, by=None, customer=pro, names=["VIP <3"])
     html = client.post(reverse("checkout:who"), {"q": "oconnor"}, HTTP_HX_REQUEST="true").content.decode()
     assert "<script>" not in html and "<b>Al" not in html and "<i>" not in html
-    assert "&lt;b&gt;Al&lt;/b&gt; <strong>O&#x27;Connor &amp; Sons</strong>" in html
+    assert "&lt;b&gt;Al&lt;/b&gt; <strong><mark>O&#x27;Connor</mark> &amp; Sons</strong>" in html
     assert "&lt;script&gt;x&lt;/script&gt; Ltd" in html and "ccard--pro" in html and "Professional" in html
     assert "Rex &lt;i&gt; · Dog" in html and "VIP &lt;3" in html
 
@@ -53,14 +54,14 @@ def test_cards_show_pets_tags_and_company_with_every_value_escaped(client, shop_
 def test_cards_in_a_french_shop_speak_french(client_fr, shop_fr):
     add(shop_fr, type="professional", company_name="Blanchisserie", internal_id="C-907")
     html = client_fr.post(reverse("checkout:who"), {"q": "C-907"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "N° C-907" in html and "Professionnel" in html
+    assert "N° <mark>C-907</mark>" in html and "Professionnel" in html
 
 
 def test_without_htmx_the_search_renders_the_full_page(client, shop_us, cashier_us):
     client.force_login(cashier_us)
     add(shop_us)
     html = client.post(reverse("checkout:who"), {"q": "smi"}).content.decode()
-    assert "<html" in html and "Smith" in html
+    assert "<html" in html and "<mark>Smi</mark>th" in html
 
 
 @pytest.mark.parametrize(
