@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from checkout.views import TILL_RESULTS
-from customers.models import Customer
+from customers.models import Customer, Pet
 from customers.normalise import name_key
 from customers.search import customer_search
 from shopcrm.models import Role, Shop
@@ -41,7 +41,24 @@ KINDS = [
     "phone, last 4 digits",
     "email prefix",
     "internal ID",
+    "phone start, national (4–9 digits)",
+    "phone start, international (4–9 digits)",
+    "inner surname word",
+    "compound first name + last name",
+    "second person's name",
+    "pet name",
+    "other email",
 ]
+# Kinds whose query names one customer: the expected one must be among the cards every time.
+EXACT = {
+    "phone, national format",
+    "phone, international format",
+    "phone, digits only",
+    "internal ID",
+    "compound first name + last name",
+    "second person's name",
+    "other email",
+}
 
 
 @dataclass
@@ -53,6 +70,8 @@ class Sample:
     http_ms: float = 0.0
     peer_ms: float = 0.0
     hits: int = 0
+    expected: int | None = None  # the customer the query was made from
+    found: bool = False  # …among the till's cards
     extra: dict = field(default_factory=dict)
 
 
@@ -64,17 +83,27 @@ def _misspell(word: str, rng: random.Random) -> str:
 def build_queries(shop: Shop, rng: random.Random) -> list[Sample]:
     with shop_context(shop):
         ids = list(Customer.objects.filter(shop=shop).values_list("pk", flat=True)[::50])
-        rows = list(
-            Customer.objects.filter(pk__in=rng.sample(ids, min(len(ids), 1500))).values(
-                "first_name", "last_name", "phone", "email", "internal_id", "last_name_key"
-            )
-        )
+        fields = ("pk", "first_name", "last_name", "phone", "email", "internal_id", "last_name_key")
+        fields += ("first_name_key", "also_name", "also_name_key", "secondary_emails")
+        rows = list(Customer.objects.filter(pk__in=rng.sample(ids, min(len(ids), 1500))).values(*fields))
+        # Rarer shapes, sampled on their own so that each kind has enough queries.
+        for condition in (
+            {"last_name_key__contains": " "},
+            {"first_name_key__contains": " "},
+            {"also_name_key__gt": ""},
+            {"secondary_emails__len__gt": 0},
+        ):
+            rows += list(Customer.objects.filter(shop=shop, **condition).values(*fields)[: 4 * PER_KIND])
+        pets = list(Pet.objects.filter(shop=shop).values("owner_id", "name")[: 4 * PER_KIND])
     rng.shuffle(rows)
     region = shop.country
     samples: list[Sample] = []
 
     def add(kind, items):
-        samples.extend(Sample(kind, q) for q in items[:PER_KIND])
+        """`items`: queries, or (query, expected customer) pairs."""
+        for item in items[:PER_KIND]:
+            query, expected = item if isinstance(item, tuple) else (item, None)
+            samples.append(Sample(kind, query, expected=expected))
 
     add(KINDS[0], [r["last_name_key"][: rng.randint(2, 5)] for r in rows if len(r["last_name_key"]) >= 5])
     add(
@@ -86,26 +115,78 @@ def build_queries(shop: Shop, rng: random.Random) -> list[Sample]:
         for r in rows
         if name_key(r["last_name"] + r["first_name"]) != (r["last_name"] + r["first_name"]).lower()
     ]
-    add(KINDS[2], [f"{name_key(r['first_name'])} {name_key(r['last_name'])}" for r in accented])
+    add(KINDS[2], [(f"{name_key(r['first_name'])} {name_key(r['last_name'])}", r["pk"]) for r in accented])
     with_phone = [r for r in rows if r["phone"]]
     fmt = phonenumbers.PhoneNumberFormat
 
     def pn(r):
         return phonenumbers.parse(str(r["phone"]), region)
 
-    add(KINDS[3], [phonenumbers.format_number(pn(r), fmt.NATIONAL) for r in with_phone])
-    add(KINDS[4], [phonenumbers.format_number(pn(r), fmt.INTERNATIONAL) for r in with_phone[PER_KIND:]])
+    add(KINDS[3], [(phonenumbers.format_number(pn(r), fmt.NATIONAL), r["pk"]) for r in with_phone])
+    add(
+        KINDS[4],
+        [(phonenumbers.format_number(pn(r), fmt.INTERNATIONAL), r["pk"]) for r in with_phone[PER_KIND:]],
+    )
     add(
         KINDS[5],
         [
-            re.sub(r"\D", "", phonenumbers.format_number(pn(r), fmt.NATIONAL))
+            (re.sub(r"\D", "", phonenumbers.format_number(pn(r), fmt.NATIONAL)), r["pk"])
             for r in with_phone[2 * PER_KIND :]
         ],
     )
-    add(KINDS[6], [str(r["phone"])[-4:] for r in with_phone[3 * PER_KIND :]])
-    add(KINDS[7], [r["email"][: rng.randint(4, 8)] for r in rows if r["email"]])
-    add(KINDS[8], [r["internal_id"] for r in rows if r["internal_id"]])
+    add(KINDS[6], [(str(r["phone"])[-4:], r["pk"]) for r in with_phone[3 * PER_KIND :]])
+    add(KINDS[7], [(r["email"][: rng.randint(4, 8)], r["pk"]) for r in rows if r["email"]])
+    add(KINDS[8], [(r["internal_id"], r["pk"]) for r in rows if r["internal_id"]])
+    add(KINDS[9], [(_typed_start(pn(r), fmt.NATIONAL, rng), r["pk"]) for r in with_phone[4 * PER_KIND :]])
+    add(
+        KINDS[10],
+        [(_typed_start(pn(r), fmt.INTERNATIONAL, rng), r["pk"]) for r in with_phone[5 * PER_KIND :]],
+    )
+    add(
+        KINDS[11],
+        [(rng.choice(r["last_name_key"].split(" ")[1:]), r["pk"]) for r in rows if " " in r["last_name_key"]],
+    )
+    # A whole name names one customer only where nobody else has it (several Jean-Pierre Bernard are all
+    # rightly found, and may fill the cards).
+    with shop_context(shop):
+        unique = [
+            r
+            for r in rows
+            if " " in r["first_name_key"]
+            and Customer.objects.filter(
+                shop=shop, first_name_key=r["first_name_key"], last_name_key=r["last_name_key"]
+            ).count()
+            == 1
+        ]
+    add(KINDS[12], [(f"{r['first_name_key']} {r['last_name_key']}", r["pk"]) for r in unique])
+    add(
+        KINDS[13],
+        [
+            (
+                r["also_name_key"]
+                if " " in r["also_name_key"]
+                else f"{r['also_name_key']} {r['last_name_key']}",
+                r["pk"],
+            )
+            for r in rows
+            if " "
+            in r["also_name_key"]  # a name of their own: one person, where "Marie" + a common surname is not
+        ],
+    )
+    add(KINDS[14], [(p["name"], p["owner_id"]) for p in pets])
+    add(KINDS[15], [(r["secondary_emails"][0], r["pk"]) for r in rows if r["secondary_emails"]])
     return samples
+
+
+def _typed_start(number, form, rng: random.Random) -> str:
+    """The number as the cashier has typed it so far: its first 4 to 9 digits, in `form`."""
+    shown = phonenumbers.format_number(number, form)
+    wanted, seen = rng.randint(4, 9), 0
+    for i, ch in enumerate(shown):
+        seen += ch.isdigit()
+        if seen == wanted:
+            return shown[: i + 1]
+    return shown
 
 
 def _explain_ms(sql: str) -> float:
@@ -127,6 +208,7 @@ def measure_selector_and_sql(shop: Shop, samples: list[Sample]) -> None:
                 results = customer_search(shop=shop, query=s.query, limit=TILL_RESULTS)
             s.selector_ms = (time.perf_counter() - t0) * 1000
             s.hits = len(results)
+            s.found = s.expected in {c.pk for c in results}
             queries = [q["sql"] for q in captured.captured_queries if "customers_customer" in q["sql"]]
             s.sql_ms = sum(_explain_ms(sql) for sql in queries)
             s.extra["statements"] = len(queries)
@@ -167,12 +249,19 @@ def measure_http(shop: Shop, samples: list[Sample]) -> None:
         }
         for s in samples[:30]:
             session.post(f"{base}/checkout/", data={"q": s.query}, headers=headers, timeout=10)
+            session.post(f"{base}/bench/noop/", data={"q": s.query}, headers=headers, timeout=10)
         for s in samples:
             t0 = time.perf_counter()
             response = session.post(f"{base}/checkout/", data={"q": s.query}, headers=headers, timeout=10)
             s.http_ms = (time.perf_counter() - t0) * 1000
             if response.status_code != 200:
                 raise RuntimeError(f"HTTP {response.status_code} for a bench query")
+            # The floor, interleaved: the same request to a signed-in view that does nothing.
+            t0 = time.perf_counter()
+            response = session.post(f"{base}/bench/noop/", data={"q": s.query}, headers=headers, timeout=10)
+            s.extra["floor_ms"] = (time.perf_counter() - t0) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"HTTP {response.status_code} for the no-op floor")
 
 
 def pct(values: list[float], p: float) -> float:

@@ -20,11 +20,17 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from customers.models import Customer, CustomerTag, CustomerType, Pet
-from customers.search import PETS_JSON, TAGS_JSON, _json, _PetCard, _Related, _TagCard, customer_search
+from customers.search import (
+    PETS_JSON,
+    TAGS_JSON,
+    _json,
+    _PetCard,
+    _Related,
+    _TagCard,
+    customer_search_matches,
+)
 
 PAGE_SIZE = 50
-# The search box narrows the list to at most this many of the till's best matches.
-SEARCH_LIMIT = 500
 _CURSOR_SALT = "customers.listing.cursor"
 
 
@@ -68,7 +74,6 @@ class CustomerFilter:
     visit_after: datetime.date | None = None
     visit_before: datetime.date | None = None
     # The search's hits, found once per request (the count and the page both need them).
-    search_ids: list[int] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -142,9 +147,9 @@ def customer_filter_queryset(*, shop, filters: CustomerFilter) -> QuerySet[Custo
     qs = Customer.objects.filter(shop=shop)
     f = filters
     if f.query:
-        if f.search_ids is None:
-            f.search_ids = customer_search(shop=shop, query=f.query, limit=SEARCH_LIMIT, ids_only=True)
-        qs = qs.filter(pk__in=f.search_ids)
+        # Every customer the till's search finds, however many (a subquery of index ranges, not a list).
+        sql, params = customer_search_matches(shop=shop, query=f.query)
+        qs = qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (placeholders only; values are params)
     if f.type:
         qs = qs.filter(type=f.type)
     if f.civility:

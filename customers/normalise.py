@@ -104,15 +104,20 @@ def prefill_from_query(query: str, name_order: str = "first_last") -> dict:
         return {"phone": query}
     if "@" in query:
         return {"email": query}
-    words = query.split(" ")
+    first, last = name_split(query, name_order)
+    return {"first_name": first, "last_name": last} if first else {"last_name": last}
+
+
+def name_split(text: str, name_order: str = "first_last") -> tuple[str, str]:
+    """(first name, last name) of a whole name, in the shop's order: the first word is the first name and the
+    rest the last name ("Yann Le Gall"), or the other way round; a word in capitals is the last name whatever
+    the order ("DUPONT Marie", "Marie DUPONT"). One word is a last name."""
+    words = " ".join((text or "").split()).split(" ")
     if len(words) == 1:
-        return {"last_name": query}
+        return "", words[0]
     capitals = [w for w in words if len(w) > 1 and w.isupper()]
     if capitals and len(capitals) < len(words):
-        return {
-            "first_name": " ".join(w for w in words if w not in capitals),
-            "last_name": " ".join(capitals),
-        }
+        return " ".join(w for w in words if w not in capitals), " ".join(capitals)
     if name_order == "last_first":
-        return {"first_name": words[-1], "last_name": " ".join(words[:-1])}
-    return {"first_name": words[0], "last_name": " ".join(words[1:])}
+        return words[-1], " ".join(words[:-1])
+    return words[0], " ".join(words[1:])

@@ -62,10 +62,12 @@ class Rank(IntEnum):
     PHONE_START = 2
     PHONE_END = 3
     LAST_NAME = 4
-    NAME = 5  # first name, first + last, the second person's name
-    COMPANY = 6
-    WORD = 7  # an inner word of a name or company, a word of the second person's name
-    PET = 8
+    NAME = 5  # first name, first + last
+    ALSO = 6  # the second person's name: after the account holders of that name
+    COMPANY = 7
+    WORD = 8  # an inner word of a name or company, a word of the second person's name
+    PET = 9
+    TYPO = 10  # look-alike surnames (customers.search._fuzzy), only as a fallback
 
 
 # What a branch matched, shown on the card (customers.templatetags.customer_tags.customer_card).
@@ -132,22 +134,10 @@ def customer_search(*, shop, query: str, limit: int = 20, ids_only: bool = False
     q = query_clean(query)
     if not q:
         return []
-    branches = _Branches(shop.pk, limit)
-    identifiers = _identifier_branches(branches, shop, q)
-    if not identifiers.get("final"):
-        _name_branches(branches, q, pets=shop.pets_enabled)
+    branches, identifiers = _build(shop, q, limit)
     results = _run(branches, limit, ids_only)
     key = name_key(q)
-    # Typo tolerance is the fallback: a single word that found fewer than five, or several words that found
-    # nobody (when "first last" matched someone, look-alike surnames would only add noise).
-    few = len(results) < 5 if " " not in key else not results
-    if (
-        not identifiers.get("matched_possible")
-        and few
-        and len(key) >= FUZZY_MIN_LENGTH
-        and not PHONE_CHARS.match(q)
-        and "@" not in q
-    ):
+    if _typos_wanted(q, identifiers, len(results)):
         results += _fuzzy(
             shop,
             key.split(" ")[:4],
@@ -162,6 +152,47 @@ def customer_search(*, shop, query: str, limit: int = 20, ids_only: bool = False
                 card.why, words, _phone_marks(card.why, q, identifiers.get("significant", 0)), q
             )
     return results
+
+
+def _build(shop, q: str, limit: int | None) -> tuple[_Branches, dict]:
+    branches = _Branches(shop.pk, limit)
+    identifiers = _identifier_branches(branches, shop, q)
+    if not identifiers.get("final"):
+        _name_branches(branches, q, pets=shop.pets_enabled)
+    return branches, identifiers
+
+
+def _typos_wanted(q: str, identifiers: dict, found: int) -> bool:
+    """Typo tolerance is the fallback: a single word that found fewer than five, or several words that found
+    nobody (when "first last" matched someone, look-alike surnames would only add noise)."""
+    key = name_key(q)
+    few = found < 5 if " " not in key else not found
+    return bool(
+        not identifiers.get("matched_possible")
+        and few
+        and len(key) >= FUZZY_MIN_LENGTH
+        and not PHONE_CHARS.match(q)
+        and "@" not in q
+    )
+
+
+def customer_search_matches(*, shop, query: str) -> tuple[str, list]:
+    """SQL (and its parameters) selecting the id of every customer of `shop` the search finds for `query`,
+    uncapped: the client list, its count, its export and its bulk actions narrow themselves with it, so they
+    hold exactly the people the till would find, however many. The same branches without a row limit (each
+    still an index range); look-alike names when the till would add them too."""
+    q = query_clean(query)
+    if not q:
+        return "select null::bigint as id where false", []
+    branches, identifiers = _build(shop, q, None)
+    first, _flags = _build(shop, q, 5)
+    found = len(_run(first, 5, ids_only=True))
+    if _typos_wanted(q, identifiers, found):
+        typos = _fuzzy(shop, name_key(q).split(" ")[:4], exclude=set(), limit=None, ids_only=True)
+        branches.add(Rank.TYPO, "typo", "id = any(%s)", [typos])
+    if not branches.parts:
+        return "select null::bigint as id where false", []
+    return f"select id from ({' union all '.join(branches.parts)}) hits", branches.params  # noqa: S608
 
 
 COUNT_CAP = 1000
@@ -203,7 +234,7 @@ def _identifier_branches(branches: _Branches, shop, q: str) -> dict:
                 branches.add(
                     Rank.PHONE_START,
                     "phone_start",
-                    'phone collate "C" >= %s and phone collate "C" < %s',
+                    'phone <> \'\' and phone collate "C" >= %s and phone collate "C" < %s',
                     [start, start + PREFIX_END],
                     'phone collate "C"',
                 )
@@ -296,12 +327,12 @@ def _name_branches(branches: _Branches, q: str, *, pets: bool = False) -> None:
         # Any word of one name part typed in full, then the start of the other ("yann gall" for Yann Le
         # Gall, "fontaine jean" for Jean de la Fontaine); the second person's name likewise.
         branches.term(Rank.WORD, "name", Kind.PAIR, head, tail)
-        branches.term(Rank.NAME, "also", Kind.ALSO_PAIR, head, tail)
+        branches.term(Rank.ALSO, "also", Kind.ALSO_PAIR, head, tail)
     branches.prefix(Rank.COMPANY, "company", "company_key", key)
     if len(key) >= INNER_MIN_LENGTH:
         # From an inner word on: "fontaine" or "la font" for de la Fontaine, "parc" for Hôtel du Parc.
         branches.term(Rank.WORD, "name", Kind.WORD, key)
-        branches.term(Rank.WORD if len(words) == 1 else Rank.NAME, "also", Kind.ALSO_WORD, key)
+        branches.term(Rank.WORD if len(words) == 1 else Rank.ALSO, "also", Kind.ALSO_WORD, key)
     if pets:
         branches.add(
             Rank.PET,
@@ -335,7 +366,7 @@ def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int, ids_only: b
     Row-level security keeps the trigram index out of reach (its operators are not leakproof), so the
     vocabulary is narrowed by an index range on the first letter first: a typo there is rare.
     """
-    if limit <= 0:
+    if limit is not None and limit <= 0:
         return []
     # The whole text, and for several words the longest (most likely the last name): few candidates keep
     # the similarity work small.
@@ -358,8 +389,14 @@ def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int, ids_only: b
             limit %s
         )
         select {_card_columns(ids_only, "'typo'")}
-        from close join customers_customer c on c.shop_id = %s and c.last_name_key = close.key
-        where c.id <> all(%s)
+        from close cross join lateral (
+            -- Per close surname, its first customers in index order: a common one (7,000 Bernards) is
+            -- not read whole to show a dozen.
+            select * from customers_customer c
+             where c.shop_id = %s and c.last_name_key = close.key and c.id <> all(%s)
+             order by c.first_name_key
+             limit %s
+        ) c
         order by close.score desc, c.last_name_key, c.first_name_key
         limit %s
     """  # noqa: S608 (only placeholders and column names are interpolated)
@@ -374,6 +411,7 @@ def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int, ids_only: b
         FUZZY_KEYS,
         shop.pk,
         list(exclude),
+        limit,
         limit,
     ]
     return _fetch(sql, params, ids_only)

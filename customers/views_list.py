@@ -76,9 +76,6 @@ def customer_list(request):
         "page": page,
         "total": total,
         "exact": exact,
-        # A broad search is narrowed to its best matches; say so rather than pretend that is all.
-        "search_capped": len(filters.search_ids or ()) >= listing.SEARCH_LIMIT,
-        "search_limit": listing.SEARCH_LIMIT,
         "query": query,
         "sort": sort,
         "tags": form.fields["tag"].choices,

@@ -275,7 +275,7 @@ def data_copy(request, token):
 @admin_required
 def dev_outbox(request):
     """Development only: every message the shop sent, with its links clickable."""
-    if not settings.DEBUG:
+    if not settings.DEV_OUTBOX:
         raise Http404
     messages = OutboundMessage.objects.filter(shop=request.shop).select_related("customer")[:200]
     return render(request, "messaging/dev_outbox.html", {"outbox": messages})
@@ -284,12 +284,12 @@ def dev_outbox(request):
 @require_GET
 @admin_required
 def dev_outbox_email(request, pk):
-    if not settings.DEBUG:
+    if not settings.DEV_OUTBOX:
         raise Http404
     message = OutboundMessage.objects.filter(shop=request.shop, pk=pk, channel="email").first()
     if message is None:
         raise Http404
-    # Development only (DEBUG): an invitation's link is made here as the worker makes it when sending.
+    # Development only (DEV_OUTBOX): an invitation's link is made here as the worker makes it when sending.
     text = outbox.text_to_send(message)
     response = HttpResponse(message.body_html or f"<pre>{urlize(text, autoescape=True)}</pre>")
     # The stored email as the customer sees it: no scripts, links open normally.

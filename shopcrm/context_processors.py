@@ -9,5 +9,5 @@ def shop(request):
         "is_shop_admin": bool(membership and membership.is_admin),
         "other_shops": len(getattr(request, "memberships", [])) > 1,
         "open_invitations": len(getattr(request, "invitations", [])),
-        "debug_outbox": settings.DEBUG,
+        "debug_outbox": settings.DEV_OUTBOX,
     }

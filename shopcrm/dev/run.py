@@ -67,9 +67,11 @@ def run() -> int:
         env = start_services(stack)
         _manage(env, "migrate", "--no-input", "-v", "0")
         _manage(env, "seed_demo", "--if-empty")
+        # Served as production serves them (WhiteNoise, compressed, hashed names cached for a year).
+        _manage(env, "collectstatic", "--no-input", "-v", "0")
         port = env.get("PORT", "8000")
         children = {
-            "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"],
+            "web": [PYTHON, "manage.py", "runserver", "--nostatic", f"127.0.0.1:{port}"],
             "worker": [PYTHON, "-m", "celery", "-A", "shopcrm", "worker", "-l", "info"]
             + ["--concurrency", "2", "--without-gossip", "--without-mingle"],
             "beat": [PYTHON, "-m", "celery", "-A", "shopcrm", "beat", "-l", "info"]

@@ -17,6 +17,8 @@ SECRET_KEY = env("SECRET_KEY", default="")
 # change: a new key would forget every suppression. Defaults to a value derived from SECRET_KEY.
 CONSENT_HASH_KEY = env("CONSENT_HASH_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
+# Development only: the outbox page listing every message sent, its links clickable (shopcrm.settings.dev).
+DEV_OUTBOX = env.bool("DEV_OUTBOX", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Base of every link put in an email or SMS (verify, unsubscribe, password reset).

@@ -12,3 +12,5 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
+# The application's URLs and the benchmark's no-op floor (bench/urls.py).
+ROOT_URLCONF = "bench.urls"

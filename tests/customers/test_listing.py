@@ -209,16 +209,27 @@ def test_a_long_list_answers_first_and_counts_exactly_afterwards(admin_client_us
     assert count.strip() == "3 customers"
 
 
-def test_a_broad_search_says_the_list_holds_its_best_matches(admin_client_us, shop_us, monkeypatch):
-    from customers import listing
+def test_a_search_covers_every_match_not_the_tills_best(admin_client_us, shop_us):
+    """Count, pages and export hold every customer the search finds: more than the till's cards and more than
+    a page, inner words and look-alikes included as the till finds them."""
+    from customers.listing import CustomerFilter, customer_count
+    from customers.search import customer_search_count
+    from shopcrm.tenancy import shop_context
 
-    for i in range(3):
-        add(shop_us, first_name=f"N{i}", last_name="Broad")
-    monkeypatch.setattr(listing, "SEARCH_LIMIT", 2)
+    for i in range(55):
+        add(shop_us, first_name=f"N{i:02d}", last_name="Broad", email=f"n{i}@example.org")
+    add(shop_us, first_name="Ann", last_name="Van Broad")
+    add(shop_us, first_name="Zed", last_name="Other")
+    count = admin_client_us.get(reverse("customers:count") + "?q=broad").content.decode()
+    assert count.strip() == "56 customers"
+    with shop_context(shop_us):
+        assert customer_count(shop=shop_us, filters=CustomerFilter(query="broad")) == 56
+        # A typo: the list holds the look-alikes the till finds, all of them.
+        typos = customer_count(shop=shop_us, filters=CustomerFilter(query="brod"))
+        assert typos >= 55 and typos == customer_search_count(shop=shop_us, query="brod")
+        assert customer_count(shop=shop_us, filters=CustomerFilter(query="zzzz")) == 0
     html = unescape(admin_client_us.get(reverse("customers:list") + "?q=broad", follow=True).content.decode())
-    assert "the list holds its 2 best matches" in html
-    html = unescape(admin_client_us.get(reverse("customers:list") + "?q=N1", follow=True).content.decode())
-    assert "best matches" not in html
+    assert "best matches" not in html and html.count('name="customer"') == 50  # a full first page
 
 
 @pytest.mark.parametrize(
