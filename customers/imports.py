@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.export import FORMULA_START, cell_neutralised
+from customers.export import cell_neutralised
 from customers.models import (
     Civility,
     Customer,
@@ -49,7 +49,7 @@ from customers.models import (
     Import,
     Tag,
 )
-from customers.normalise import name_key
+from customers.normalise import name_key, name_split
 from customers.services import (
     CONTACT_FIELDS,
     KEY_FIELDS,
@@ -75,6 +75,7 @@ BATCH = 1000
 FIELDS = {
     "last_name": gettext_lazy("Last name"),
     "first_name": gettext_lazy("First name"),
+    "full_name": gettext_lazy("Full name (first and last)"),
     "civility": gettext_lazy("Civility"),
     "company_name": gettext_lazy("Company name"),
     "company_registration": gettext_lazy("SIRET / VAT number"),
@@ -98,8 +99,32 @@ LENGTHS = {f.name: f.max_length for f in Customer._meta.fields if getattr(f, "ma
 SYNONYMS = {
     "last_name": ["nom", "nom de famille", "last name", "lastname", "surname", "family name", "nom client"],
     "first_name": ["prenom", "first name", "firstname", "given name", "forename"],
+    # One column for the whole name (Odoo, some spreadsheets): split in the shop's name order.
+    "full_name": [
+        "name",
+        "display name",
+        "full name",
+        "nom complet",
+        "nom et prenom",
+        "prenom et nom",
+        "nom prenom",
+        "prenom nom",
+        "customer name",
+        "contact name",
+        "client",
+    ],
     "civility": ["civilite", "titre", "title", "salutation", "civility", "genre"],
-    "company_name": ["societe", "entreprise", "raison sociale", "company", "company name", "business"],
+    "company_name": [
+        "societe",
+        "entreprise",
+        "raison sociale",
+        "company",
+        "company name",
+        "business",
+        "default address company",
+        "company_name",
+        "parent name",
+    ],
     "company_registration": ["siret", "siren", "tva", "n tva", "no tva", "vat", "vat number", "tva intra"],
     "internal_id": [
         "n client",
@@ -117,30 +142,67 @@ SYNONYMS = {
         "client id",
         "client number",
         "account number",
+        "reference id",
+        "ref",
+        "reference",
+        "customer code",
         "id",
         "code",
     ],
+    # Mobile-specific names first: where a file has both ("phone" and "mobile", as Odoo's), the mobile wins.
     "phone": [
-        "telephone",
-        "tel",
         "portable",
         "mobile",
         "telephone portable",
         "tel portable",
         "tel mobile",
         "telephone mobile",
-        "phone",
         "mobile phone",
+        "mobile number",
         "cell",
         "cell phone",
         "gsm",
+        "telephone",
+        "tel",
+        "phone",
         "phone number",
+        "default address phone",
     ],
     "email": ["email", "e mail", "mail", "courriel", "adresse email", "adresse mail", "email address"],
-    "address_line1": ["adresse", "adresse 1", "address", "address 1", "address line 1", "street", "rue"],
-    "address_line2": ["adresse 2", "complement", "complement d adresse", "address 2", "address line 2"],
-    "postal_code": ["code postal", "cp", "postal code", "zip", "zip code", "postcode"],
-    "city": ["ville", "city", "commune", "town", "localite"],
+    "address_line1": [
+        "adresse",
+        "adresse 1",
+        "address",
+        "address 1",
+        "address1",
+        "address line 1",
+        "street",
+        "street address 1",
+        "street address",
+        "rue",
+        "default address address1",
+    ],
+    "address_line2": [
+        "adresse 2",
+        "complement",
+        "complement d adresse",
+        "address 2",
+        "address2",
+        "address line 2",
+        "street2",
+        "street address 2",
+        "default address address2",
+    ],
+    "postal_code": [
+        "code postal",
+        "cp",
+        "postal code",
+        "zip",
+        "zip code",
+        "postcode",
+        "default address zip",
+    ],
+    "city": ["ville", "city", "commune", "town", "localite", "default address city"],
     "also_name": [
         "aussi sur ce compte",
         "also on this account",
@@ -149,7 +211,7 @@ SYNONYMS = {
         "partner",
         "second contact",
     ],
-    "notes": ["notes", "note", "commentaire", "commentaires", "remarques", "comments", "comment"],
+    "notes": ["notes", "note", "commentaire", "commentaires", "remarques", "comments", "comment", "memo"],
     "tags": ["tags", "tag", "etiquettes", "etiquette", "groupe", "groupes", "groups", "categorie"],
     "email_consent": [
         "consentement email",
@@ -162,6 +224,10 @@ SYNONYMS = {
         "email consent",
         "email opt in",
         "marketing email",
+        "accepts email marketing",
+        "accepts marketing",
+        "email subscription status",
+        "email marketing",
     ],
     "sms_consent": [
         "consentement sms",
@@ -172,6 +238,9 @@ SYNONYMS = {
         "sms consent",
         "sms opt in",
         "marketing sms",
+        "accepts sms marketing",
+        "sms subscription status",
+        "sms marketing",
     ],
 }
 CIVILITIES = {
@@ -188,37 +257,80 @@ CIVILITIES = {
     "miss": Civility.MS,
     "mx": Civility.MX,
 }
-YES = {"oui", "o", "yes", "y", "1", "true", "vrai", "x", "ok"}
-NO = {"non", "n", "no", "0", "false", "faux", ""}
+# Consent cells as the peers write them: Shopify yes/no, Square subscribed/unsubscribed, a spreadsheet 1.
+YES = {"oui", "o", "yes", "y", "1", "true", "vrai", "x", "ok", "subscribed", "opted in", "opt in", "optin"}
+YES |= {"accepted", "accepte", "inscrit", "abonne", "consent given", "granted"}
+NO = {"non", "n", "no", "0", "false", "faux", "", "unsubscribed", "not subscribed", "never subscribed"}
+NO |= {
+    "opted out",
+    "opt out",
+    "optout",
+    "declined",
+    "refuse",
+    "desinscrit",
+    "desabonne",
+    "pending",
+    "invalid",
+}
+NO |= {"not opted in", "redacted", "none"}
 
 
 # --- mapping -----------------------------------------------------------------------------------------
 
 
+def header_key(header: str) -> str:
+    return name_key(header).replace("°", "").strip()
+
+
 def guess_mapping(headers: list[str]) -> dict[str, str]:
-    """{column index (as text): field} for the headers we recognise; each field used once."""
+    """{column index (as text): field} for the headers we recognise; each field used once. Exact names
+    first, each field taking the column of its most specific name (a "Mobile" column before a "Phone"
+    one); then names that merely start the same. A whole-name column is used only when the file has no
+    first or last name column."""
     mapping: dict[str, str] = {}
     used: set[str] = set()
-    keys = [name_key(h).replace("°", "").strip() for h in headers]
-    for wanted in (True, False):  # exact names first, then names that merely start the same
-        for index, key in enumerate(keys):
-            if str(index) in mapping or not key:
-                continue
-            for field_name, names in SYNONYMS.items():
-                if field_name in used:
-                    continue
-                if (key in names) if wanted else any(key.startswith(n + " ") for n in names if len(n) > 3):
-                    mapping[str(index)] = field_name
-                    used.add(field_name)
-                    break
-    return mapping
+    keys = [header_key(h) for h in headers]
+    for field_name, names in SYNONYMS.items():
+        for name in names:
+            index = next((i for i, key in enumerate(keys) if key == name and str(i) not in mapping), None)
+            if index is not None and field_name not in used:
+                mapping[str(index)] = field_name
+                used.add(field_name)
+    for index, key in enumerate(keys):
+        if str(index) in mapping or not key:
+            continue
+        for field_name, names in SYNONYMS.items():
+            if field_name not in used and any(key.startswith(n + " ") for n in names if len(n) > 3):
+                mapping[str(index)] = field_name
+                used.add(field_name)
+                break
+    if "full_name" in used and used & {"first_name", "last_name"}:
+        mapping = {k: v for k, v in mapping.items() if v != "full_name"}
+    return dict(sorted(mapping.items(), key=lambda item: int(item[0])))  # in the file's column order
+
+
+# Header sets of the software shops leave, to say which one a file came from (the wizard names it).
+SOURCES = [
+    ("Shopify", {"accepts email marketing", "default address zip", "total spent", "accepts sms marketing"}),
+    ("Square", {"square customer id", "email subscription status", "reference id", "transaction count"}),
+    ("Lightspeed", {"customer code", "date of birth", "customer type", "loyalty"}),
+    ("Odoo", {"display name", "street2", "country id", "is company", "mobile"}),
+    ("Excel (FR)", {"nom", "prenom", "telephone", "code postal", "ville", "portable", "civilite"}),
+]
+
+
+def import_source(headers: list[str]) -> str:
+    """The software a file's headers look like it came from (two of its typical headers at least), or ""."""
+    keys = {header_key(h) for h in headers}
+    best = max(SOURCES, key=lambda source: len(keys & source[1]))
+    return best[0] if len(keys & best[1]) >= 2 else ""
 
 
 def mapping_errors(mapping: dict[str, str]) -> list[str]:
     errors = []
     fields = [f for f in mapping.values() if f]
     for required in REQUIRED:
-        if required not in fields:
+        if required not in fields and "full_name" not in fields:
             errors.append(_("Choose the column that holds the “%(field)s”.") % {"field": FIELDS[required]})
     for name in {f for f in fields if fields.count(f) > 1}:
         errors.append(_("“%(field)s” is chosen for more than one column.") % {"field": FIELDS[name]})
@@ -273,9 +385,15 @@ def _clean_row(shop, cells: list[str], mapping: dict[int, str]) -> dict:
         if CONTROL_CHARACTERS.search(value):
             errors[field_name] = [_("This cell holds invisible control characters; retype its value.")]
             continue
-        if value.startswith(TEXT_MARK) and value[1:].startswith(FORMULA_START):
-            value = value[1:]  # text that starts like a formula, marked as text (our export does it)
+        if value.startswith(TEXT_MARK):
+            # A spreadsheet's "keep as text" mark (Shopify writes '7001000000001, '01000; our export marks
+            # text that starts like a formula): the value is what follows it.
+            value = value[1:]
         raw[field_name] = value
+    if "full_name" in raw:
+        first, last = name_split(raw.pop("full_name"), shop.name_order)
+        if not raw.get("first_name") and not raw.get("last_name"):
+            raw["first_name"], raw["last_name"] = first, last
     values: dict = {}
     for field_name in ("email_consent", "sms_consent"):
         if field_name in raw:
@@ -302,9 +420,13 @@ def _clean_row(shop, cells: list[str], mapping: dict[int, str]) -> dict:
         rest = {name: value for name, value in raw.items() if name not in exc.message_dict}
         with suppress(ValidationError):
             values.update(_clean_contact(shop, rest))
+    whole = any(f == "full_name" for f in mapping.values())
     for name in REQUIRED:
         if name not in errors and not values.get(name):
-            errors[name] = [_("This cell is empty.")]
+            if whole and not any(f == name for f in mapping.values()):
+                errors["full_name"] = [_("Write the first and the last name.")]
+            else:
+                errors[name] = [_("This cell is empty.")]
     for name, value in values.items():
         limit = LENGTHS.get(name)
         if limit and isinstance(value, str) and len(value) > limit and name not in errors:

@@ -71,6 +71,7 @@ def import_detail(request, pk):
         return render(request, "customers/partials/_import_progress.html", context)
     if job.status in (Import.Status.UPLOADED, Import.Status.FAILED, Import.Status.CHECKED):
         context["mapping_form"] = ImportMappingForm(job=job, samples=_samples(job))
+        context["source"] = imports.import_source(job.headers)
     if job.status in (Import.Status.CHECKED, Import.Status.DONE):
         context["already"] = selectors.import_same_file_done(shop=request.shop, job=job)
     return render(request, "customers/import_detail.html", context)
