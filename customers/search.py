@@ -23,6 +23,7 @@ from enum import IntEnum
 from functools import lru_cache
 
 import phonenumbers
+import psycopg
 from django.db import connection
 
 from customers.models import Civility, CustomerType, Species
@@ -303,27 +304,28 @@ def _name_branches(branches: _Branches, q: str, *, pets: bool = False) -> None:
     branches.prefix(Rank.LAST_NAME, "name", "last_name_key", key, "last_name_key, first_name_key")
     # A first name, compound ones too ("jean pierre", "marie claire").
     branches.prefix(Rank.NAME, "name", "first_name_key", key, "first_name_key, last_name_key")
-    # Each split of the words as (first, last) or (last, first), one side typed in full: an equality on
-    # the leading index column and a range on the next one, so every branch is a short index range.
+    # Each split of the words as (first, last) or (last, first), the first side typed in full: an equality
+    # on the leading index column and a range on the next one, so every branch is a short index range.
     # (Two partial words, "ine mart", would need a range on both columns: too slow where names are
     # common, so it is left to the single-prefix branches.)
     for i in range(1, len(words)):
+        # The words typed first are complete, the last one may not be: the head is an equality, the tail
+        # a prefix, as a first name ("hélène dup") or as a last name ("dupont hél").
         head, tail = " ".join(words[:i]), " ".join(words[i:])
-        for first, last in ((head, tail), (tail, head)):
-            branches.add(
-                Rank.NAME,
-                "name",
-                "last_name_key = %s and first_name_key >= %s and first_name_key < %s",
-                [last, first, first + PREFIX_END],
-                "last_name_key, first_name_key",
-            )
-            branches.add(
-                Rank.NAME,
-                "name",
-                "first_name_key = %s and last_name_key >= %s and last_name_key < %s",
-                [first, last, last + PREFIX_END],
-                "last_name_key, first_name_key",
-            )
+        branches.add(
+            Rank.NAME,
+            "name",
+            "first_name_key = %s and last_name_key >= %s and last_name_key < %s",
+            [head, tail, tail + PREFIX_END],
+            "last_name_key, first_name_key",
+        )
+        branches.add(
+            Rank.NAME,
+            "name",
+            "last_name_key = %s and first_name_key >= %s and first_name_key < %s",
+            [head, tail, tail + PREFIX_END],
+            "last_name_key, first_name_key",
+        )
         # Any word of one name part typed in full, then the start of the other ("yann gall" for Yann Le
         # Gall, "fontaine jean" for Jean de la Fontaine); the second person's name likewise.
         branches.term(Rank.WORD, "name", Kind.PAIR, head, tail)
@@ -491,10 +493,19 @@ class _TagCard:
     name: str
 
 
+def _execute(sql: str, params: list) -> list[tuple]:
+    """Run one search statement as a prepared statement of this connection: the till sends the same few
+    statement shapes all day, and planning a dozen-branch UNION cost more than running it (1.7 ms against
+    1.3 ms at 200,000 customers). Server-side parameters (psycopg's own cursor; Django's binds them into
+    the text, which would make every statement new)."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
+
+
 def _fetch(sql: str, params: list, ids_only: bool = False) -> list:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _execute(sql, params)
     if ids_only:
         return [row[0] for row in rows]
     cards = []
