@@ -1,4 +1,6 @@
+import functools
 import logging
+import unicodedata
 import zoneinfo
 
 import phonenumbers
@@ -7,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from phonenumbers import geocoder
 
 from shopcrm.models import Language, Role, Shop
 from shopcrm.services import SHOP_SETTINGS_FIELDS
@@ -76,11 +79,25 @@ class ShopSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
-        # What the setting does: the prefix a number typed without one gets.
-        self.fields["country"].choices = [
-            (code, f"{code} (+{phonenumbers.country_code_for_region(code)})")
-            for code in sorted(phonenumbers.SUPPORTED_REGIONS)
-        ]
+        self.fields["country"].choices = country_choices(translation.get_language() or "en")
+
+
+@functools.lru_cache(maxsize=8)
+def country_choices(language: str) -> list[tuple[str, str]]:
+    """Every country phone numbers are known for, by its name in `language`, with its code and what the
+    setting does (the prefix a number typed without one gets): "France (FR, +33)"; sorted by name."""
+    lang = language.split("-")[0]
+    choices = []
+    for code in phonenumbers.SUPPORTED_REGIONS:
+        example = phonenumbers.example_number(code)
+        name = (geocoder.country_name_for_number(example, lang) if example else "") or code
+        choices.append((code, f"{name} ({code}, +{phonenumbers.country_code_for_region(code)})"))
+    return sorted(choices, key=lambda choice: _sort_key(choice[1]))
+
+
+def _sort_key(text: str) -> str:
+    """Accents aside, so that "Égypte" sorts with the E's."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
 class StaffInviteForm(forms.Form):

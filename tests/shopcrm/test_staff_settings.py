@@ -195,3 +195,14 @@ def test_a_session_pointing_at_a_shop_the_user_left_sees_only_the_shop_they_stil
     response = client.get(reverse("customers:list"))
     assert response.status_code == 403
     assert "Paws" not in response.content.decode()
+
+
+def test_the_country_picker_names_countries_in_the_readers_language():
+    from shopcrm.forms import country_choices
+
+    french = dict(country_choices("fr"))
+    english = dict(country_choices("en-us"))
+    assert french["FR"] == "France (FR, +33)" and french["DE"] == "Allemagne (DE, +49)"
+    assert english["DE"] == "Germany (DE, +49)" and english["US"] == "United States (US, +1)"
+    labels = [label for _code, label in country_choices("fr")]
+    assert labels.index("Allemagne (DE, +49)") < labels.index("Belgique (BE, +32)")  # by name, not by code
