@@ -53,6 +53,18 @@ def _as_text(value: str, model_field, region: str) -> str:
     return text
 
 
+def field_label(name: str) -> str:
+    """A customer field's name as people read it ("email_status" → "Email status"); other keys as given."""
+    model_field = _model_field(name)
+    label = str(model_field.verbose_name) if model_field is not None else name
+    return label[:1].upper() + label[1:]
+
+
+def value_text(name: str, value, region: str) -> str:
+    """A stored value of field `name` as it is shown elsewhere (a phone nationally, a choice by its label)."""
+    return _as_text(value, _model_field(name), region)
+
+
 def history_lines(*, shop, changes: list[CustomerChange]) -> list[HistoryLine]:
     """Each change with its fields as (label, old, new) in words. Keys that are not fields (the import's
     file, a reason for keeping) were written in the shop's words and stay as they are."""
@@ -62,13 +74,11 @@ def history_lines(*, shop, changes: list[CustomerChange]) -> list[HistoryLine]:
         for name, pair in (change.details or {}).items():
             if not (isinstance(pair, list) and len(pair) == 2):
                 continue
-            model_field = _model_field(name)
-            label = str(model_field.verbose_name) if model_field is not None else name
             line.fields.append(
                 FieldChange(
-                    label[:1].upper() + label[1:],
-                    _as_text(pair[0], model_field, shop.country),
-                    _as_text(pair[1], model_field, shop.country),
+                    field_label(name),
+                    value_text(name, pair[0], shop.country),
+                    value_text(name, pair[1], shop.country),
                 )
             )
         lines.append(line)

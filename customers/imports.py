@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers import import_review as review
 from customers.export import cell_neutralised
 from customers.models import (
     Civility,
@@ -351,16 +352,27 @@ class Outcome:
     # (row number in the file, counting the header as row 1; column header or ""; message)
     errors: list[tuple[int, str, str]] = field(default_factory=list)
     rejected: list[tuple[int, list[str], str]] = field(default_factory=list)
+    # The check: what it would change on existing customers (the first ones), and its plan for the confirm.
+    changes: list[list] = field(default_factory=list)
+    plan: review.Plan = field(default_factory=review.Plan)
+    # The confirm: rows left out because they have become something else since the check.
+    differs: list[tuple[int, str]] = field(default_factory=list)
 
-    def as_dict(self, max_errors: int = 500) -> dict:
-        return {
+    def as_dict(self, max_errors: int = 500, *, check: bool = False) -> dict:
+        result = {
             "new": self.new,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "invalid": self.invalid,
             "consent_refused": self.consent_refused,
             "errors": [list(e) for e in self.errors[:max_errors]],
+            "changes": self.changes[: review.CHANGES_SHOWN],
+            "differs": [list(d) for d in self.differs[:max_errors]],
+            "differs_count": len(self.differs),
         }
+        if check:
+            result["plan"] = self.plan.as_dict()
+        return result
 
 
 def _yes_no(value: str) -> bool:
@@ -416,6 +428,10 @@ def _clean_row(shop, cells: list[str], mapping: dict[int, str]) -> dict:
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
+        if "phone" in exc.message_dict and raw.get("phone"):
+            hint = review.phone_damage(raw["phone"], shop.country)
+            if hint:
+                errors["phone"] = [hint]
         # The other cells are still read, so a bad email or phone is not reported as empty names too.
         rest = {name: value for name, value in raw.items() if name not in exc.message_dict}
         with suppress(ValidationError):
@@ -503,8 +519,10 @@ def import_process(
     data: bytes,
     commit: bool,
     progress: Callable[[int], None] | None = None,
+    plan: review.Plan | None = None,
 ) -> Outcome:
-    """Check (commit=False) or import (commit=True) the rows of `job`'s file with its mapping.
+    """Check (commit=False) or import (commit=True) the rows of `job`'s file with its mapping. A commit
+    with the check's `plan` writes only what the check said (customers.import_review).
 
     Must run inside `shop_context(shop)` and, when committing, inside one transaction (the caller's).
     """
@@ -540,11 +558,15 @@ def import_process(
             index.remember(values, number, pk)
             if pk:
                 pending_match.append((number, pk, values))
+            elif commit and plan is not None and not plan.is_new(number):
+                outcome.differs.append((number, review.since_check_message("now_new")))
             else:
                 values["consents"] = consents.changes(_NEW_CUSTOMER, values)
                 pending_new.append((number, values))
+                if not commit:
+                    outcome.plan.add_new(number)
         if len(pending_match) >= BATCH:
-            _settle_matches(shop, pending_match, outcome, writer, consents)
+            _settle_matches(shop, pending_match, outcome, writer, consents, plan)
             pending_match = []
         if len(pending_new) >= BATCH:
             outcome.new += len(pending_new)
@@ -553,16 +575,17 @@ def import_process(
             pending_new = []
         if progress and number % 2000 == 0:
             progress(number - 1)
-    _settle_matches(shop, pending_match, outcome, writer, consents)
+    _settle_matches(shop, pending_match, outcome, writer, consents, plan)
     outcome.new += len(pending_new)
     if writer:
         writer.create(pending_new)
     return outcome
 
 
-def _settle_matches(shop, pending, outcome: Outcome, writer, consents: _Consents) -> None:
+def _settle_matches(shop, pending, outcome: Outcome, writer, consents: _Consents, plan=None) -> None:
     """Compare matched rows with their customers (two queries per batch, plain values: building model
-    instances parses every phone number again); count and, when committing, apply the differences."""
+    instances parses every phone number again); count and, when committing, apply the differences (those
+    the check planned, when there is a plan)."""
     if not pending:
         return
     ids = [pk for _n, pk, _v in pending]
@@ -570,7 +593,14 @@ def _settle_matches(shop, pending, outcome: Outcome, writer, consents: _Consents
         row["id"]: row
         for row in Customer.objects.filter(shop=shop, pk__in=ids)
         .annotate(phone_text=Cast("phone", output_field=CharField()))
-        .values("id", "phone_text", "email_status", "sms_status", *(f for f in UPDATABLE if f != "phone"))
+        .values(
+            "id",
+            "number",
+            "phone_text",
+            "email_status",
+            "sms_status",
+            *(f for f in UPDATABLE if f != "phone"),
+        )
     }
     tags: dict[int, set[str]] = defaultdict(set)
     for customer_id, name in CustomerTag.objects.filter(shop=shop, customer_id__in=ids).values_list(
@@ -578,13 +608,21 @@ def _settle_matches(shop, pending, outcome: Outcome, writer, consents: _Consents
     ):
         tags[customer_id].add(name.casefold())
     changed = []
-    for _number, pk, values in pending:
+    for number, pk, values in pending:
         row = {**current[pk], "phone": current[pk]["phone_text"] or ""}
         diff = _diff(row, tags[pk], values, consents)
-        if diff:
-            changed.append((pk, values, diff))
-        else:
+        if not diff:
             outcome.unchanged += 1
+        elif writer and plan is not None and plan.is_new(number):
+            outcome.differs.append((number, review.since_check_message("now_matches", row["number"])))
+        elif writer and plan is not None and not plan.same_update(number, pk, diff):
+            outcome.differs.append((number, review.since_check_message("changed", row["number"])))
+        else:
+            changed.append((pk, values, diff))
+            if not writer:
+                outcome.plan.add_update(number, pk, diff)
+                if len(outcome.changes) < review.CHANGES_SHOWN:
+                    outcome.changes.append(review.change_entry(number, row, diff))
     outcome.updated += len(changed)
     if writer and changed:
         customers = Customer.objects.filter(shop=shop).in_bulk([pk for pk, _v, _d in changed])
@@ -961,10 +999,11 @@ def import_run(*, shop, import_id: int, commit: bool) -> Import | None:
 
     try:
         with transaction.atomic():
+            plan = review.Plan.load((job.check_result or {}).get("plan")) if commit else None
             outcome = import_process(
-                shop=shop, by=job.by, job=job, data=data, commit=commit, progress=progress
+                shop=shop, by=job.by, job=job, data=data, commit=commit, progress=progress, plan=plan
             )
-            result = outcome.as_dict()
+            result = outcome.as_dict(check=not commit)
             if outcome.rejected:
                 result["rejected_file"] = default_storage.save(
                     f"imports/{shop.pk}/{job.pk}-rejected-{secrets.token_hex(4)}.csv",
@@ -975,7 +1014,9 @@ def import_run(*, shop, import_id: int, commit: bool) -> Import | None:
             else:
                 job.check_result, job.status = result, Import.Status.CHECKED
             # An XLSX's count was what its sheet declared; now it is the rows really read.
-            job.total_rows = outcome.new + outcome.updated + outcome.unchanged + outcome.invalid
+            job.total_rows = (
+                outcome.new + outcome.updated + outcome.unchanged + outcome.invalid + len(outcome.differs)
+            )
             job.save()
     except IntegrityError:
         logger.warning("import %s hit a uniqueness conflict", job.pk, exc_info=True)

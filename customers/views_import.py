@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers import imports, selectors, tables
+from customers import import_review, imports, selectors, tables
 from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.models import Import
 from customers.views_list import progress_percent
@@ -74,6 +74,9 @@ def import_detail(request, pk):
         context["source"] = imports.import_source(job.headers)
     if job.status in (Import.Status.CHECKED, Import.Status.DONE):
         context["already"] = selectors.import_same_file_done(shop=request.shop, job=job)
+        context["changes"] = import_review.changes_shown(
+            (job.check_result or {}).get("changes"), region=request.shop.country
+        )
     return render(request, "customers/import_detail.html", context)
 
 
