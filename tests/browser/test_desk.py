@@ -121,6 +121,8 @@ def test_import_wizard_with_a_real_file(page, live_server, login, paws, tmp_path
     expect(page.locator(".counts__item--updated")).to_contain_text("1")
     expect(page.locator(".counts__item--invalid")).to_contain_text("1")
     expect(page.get_by_role("cell", name="First name: This cell is empty.")).to_be_visible()
+    # What the update changes, customer by customer.
+    expect(page.locator("#import-changes")).to_contain_text("Ann Able")
     axe_check(page)
     shot(page, "import-check")
     page.get_by_role("button", name="Import: 1 new, 1 updated").click()
