@@ -129,6 +129,18 @@ def test_xlsx_export_has_customers_and_pets_sheets_and_keeps_formulas_as_text(ad
     assert [c.value for c in pets[2]][:5] == [customer.number, "Smith", "=1+1", "Mia", "Cat"]
 
 
+def test_xlsx_keeps_codes_and_phones_as_text_for_spreadsheets(admin_client_us, shop_us):
+    customer = add(shop_us, first_name="Zip", last_name="Zero", phone="+14155550102")
+    with shop_context(shop_us):
+        Customer.objects.filter(pk=customer.pk).update(postal_code="01000")
+    book = load_workbook(io.BytesIO(b"".join(export_post(admin_client_us, "xlsx").streaming_content)))
+    sheet = book["Customers"]
+    header = [c.value for c in sheet[1]]
+    for column, value in (("Postal code", "01000"), ("Mobile phone (international)", "+14155550102")):
+        cell = sheet.cell(2, header.index(column) + 1)
+        assert (cell.value, cell.data_type) == (value, "s")
+
+
 def test_cashiers_cannot_export(client_fr, shop_fr):
     add(shop_fr)
     assert export_post(client_fr, "csv").status_code == 403
