@@ -201,8 +201,7 @@ def measure_selector_and_sql(shop: Shop, samples: list[Sample]) -> None:
     for s in samples[:50]:  # warm caches and the connection
         with shop_context(shop):
             customer_search(shop=shop, query=s.query, limit=TILL_RESULTS)
-    # The search runs its statements as prepared statements of its own (customers.search._execute), out of
-    # Django's query log: they are recorded here to be explained afterwards.
+    # The statements the search ran (customers.search._execute), recorded to be explained afterwards.
     ran: list[tuple[str, list]] = []
     execute = search._execute
 

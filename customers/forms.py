@@ -330,6 +330,11 @@ def customer_filter_form(shop, data, tags=None) -> CustomerFilterForm:
     return form
 
 
+class SegmentForm(forms.Form):
+    name = text(_("Segment name"), 80, required=True, autocomplete="off")
+    filters = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+
+
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File to import"),

@@ -169,6 +169,28 @@ class Customer(models.Model):
         return self.type == CustomerType.PROFESSIONAL
 
 
+class Segment(models.Model):
+    """A named set of the client list's filters, shared by the shop's admins: the list, its count and its
+    export open it as they open the filters it holds (customers.segments)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("Segment name"), max_length=80)
+    # The list's filters as a query string, the search text itself included (never put in an address).
+    filters = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["shop", "name"], name="segment_shop_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class NameKey(models.Model):
     """The shop's vocabulary of last-name keys, for typo-tolerant search: a misspelt name is matched by
     trigram similarity against this short list, then customers are found by exact key through an index."""

@@ -52,7 +52,7 @@ def address_query(session, data: QueryDict) -> str:
     """The filters as the address bar and the list's links show them: no cursor, no empty values, and the
     search text replaced by its key."""
     shown = QueryDict(mutable=True)
-    for key, values in _tidy(data).lists():
+    for key, values in tidy(data).lists():
         if key == "q":
             text = values[-1].strip()
             if text:
@@ -65,12 +65,13 @@ def address_query(session, data: QueryDict) -> str:
 def audit_query(data: QueryDict) -> str:
     """The filters in full, search text included: what an export's audit record keeps (in the database,
     never in an address)."""
-    kept = _tidy(data)
+    kept = tidy(data)
     kept.pop(SEARCH_PARAM, None)
     return kept.urlencode()
 
 
-def _tidy(data: QueryDict) -> QueryDict:
+def tidy(data: QueryDict) -> QueryDict:
+    """The filters only: no cursor or format, no CSRF token, no empty values."""
     kept = QueryDict(mutable=True)
     for key, values in data.lists():
         values = [v for v in values if v]

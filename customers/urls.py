@@ -1,12 +1,15 @@
 from django.urls import path
 
-from customers import views, views_import, views_list, views_merge, views_privacy
+from customers import views, views_import, views_list, views_merge, views_privacy, views_segments
 
 app_name = "customers"
 
 urlpatterns = [
     path("", views_list.customer_list, name="list"),
     path("count/", views_list.customer_list_count, name="count"),
+    path("segments/", views_segments.segment_list, name="segments"),
+    path("segments/save/", views_segments.segment_save, name="segment_save"),
+    path("segments/<int:pk>/delete/", views_segments.segment_delete, name="segment_delete"),
     path("bulk-tag/", views_list.customer_bulk_tag, name="bulk_tag"),
     path("export/", views_list.customer_export, name="export"),
     path("exports/", views_list.export_list, name="exports"),

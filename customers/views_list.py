@@ -18,8 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from customers import export, listing, saved_search, selectors, services, tasks
-from customers.forms import BulkTagForm, customer_filter_form
+from customers import export, listing, saved_search, segments, selectors, services, tasks
+from customers.forms import BulkTagForm, SegmentForm, customer_filter_form
 from customers.models import Export
 from customers.normalise import phone_display
 from messaging.consent import EmailStatus, SmsStatus
@@ -29,9 +29,18 @@ from shopcrm.tenancy import shop_context
 
 
 def list_params(request, data: QueryDict) -> QueryDict:
-    """The list's parameters from an address or a form's `filters` field, the saved search resolved."""
+    """The list's parameters from an address or a form's `filters` field: a segment opened as the filters
+    it holds (`segment=<id>`, this shop's only), the saved search resolved."""
+    data, _segment = _segment_opened(request, data)
     resolved, _unknown = saved_search.resolve(request.session, data)
     return resolved
+
+
+def _segment_opened(request, data: QueryDict):
+    if not data.get("segment"):
+        return data, None
+    segment = found_or_404(segments.segment_get, shop=request.shop, pk=data.get("segment"))
+    return segments.segment_params(segment, data), segment
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,6 +54,7 @@ def customer_list(request):
     An htmx request gets the results only, and the tidy address to push, so the back button and shared
     links show the same list.
     """
+    segment = None
     if request.method == "POST":
         params = request.POST
         query = saved_search.address_query(request.session, params)
@@ -56,7 +66,8 @@ def customer_list(request):
             # An address that carries the text itself: move the text out of it.
             query = saved_search.address_query(request.session, request.GET)
             return redirect(reverse("customers:list") + (f"?{query}" if query else ""))
-        params, unknown_search = saved_search.resolve(request.session, request.GET)
+        data, segment = _segment_opened(request, request.GET)
+        params, unknown_search = saved_search.resolve(request.session, data)
         query = saved_search.address_query(request.session, params)
     # The tag choices are only needed to draw the whole page or to check tags that were asked for.
     needs_tags = not request.htmx or request.htmx.history_restore_request or "tag" in params
@@ -81,6 +92,8 @@ def customer_list(request):
         "tags": form.fields["tag"].choices,
         "bulk_form": BulkTagForm(),
         "unknown_search": unknown_search,
+        "segment": segment,
+        "segment_form": SegmentForm(initial={"filters": query}),
     }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "customers/partials/_list_results.html", context)

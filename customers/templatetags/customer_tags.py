@@ -1,11 +1,15 @@
 import html
 import re
+from functools import lru_cache
 
 import phonenumbers
 from django import template
+from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from customers.models import Civility, Species
 from customers.normalise import name_key, phone_display
 
 register = template.Library()
@@ -38,14 +42,50 @@ def customer_card(context, customer) -> str:
     result what matched, marked. Built here, every value escaped, rather than by an included template: the
     till draws a dozen on every keystroke, and the template engine took as long as the search (measured by
     bench/lookup.py)."""
+    return mark_safe(card_html(context.get("shop"), customer))  # noqa: S308 (card_html escapes every value)
+
+
+@register.simple_tag(takes_context=True)
+def till_cards(context, results) -> str:
+    """The till's result list: each card a link to the customer's checkout screen. One URL reversed for
+    all of them (a dozen reverse() calls cost more than the cards)."""
     shop = context.get("shop")
+    placeholder = "0" * 8  # no customer number has a 0 (customers.services.NUMBER_ALPHABET)
+    pattern = reverse("checkout:customer", args=[placeholder])
+    items = [
+        f'<li><a class="results__link" href="{escape(pattern.replace(placeholder, customer.number))}" '
+        f"data-result>{card_html(shop, customer)}</a></li>"
+        for customer in results
+    ]
+    return mark_safe("".join(items))  # noqa: S308 (every value is escaped by card_html or here)
+
+
+@lru_cache(maxsize=16)
+def _labels(language: str) -> dict:
+    """The words of a card in `language`, looked up once (a dozen cards a keystroke, each asking for the same
+    translations, took a third of the rendering)."""
+    return {
+        "professional": _("Professional"),
+        "id": _("ID"),
+        "other_email": _("Other email:"),
+        "pet": _("Pet:"),
+        "also": _("Also on this account:"),
+        "typo": _("Similar name"),
+        "civility": {value: str(label) for value, label in Civility.choices},
+        "species": {value: str(label) for value, label in Species.choices},
+    }
+
+
+def card_html(shop, customer) -> str:
+    """A customer's card as HTML, every value escaped (see customer_card)."""
     e = escape
+    labels = _labels(translation.get_language() or "")
     matched = getattr(customer, "matched", None)
     why = matched.why if matched else ""
     words = matched.words if matched and why in ("name", "also", "company") else ()
-    civility = customer.get_civility_display() if customer.civility else ""
+    civility = labels["civility"].get(customer.civility, "") if customer.civility else ""
     head = f'<span class="ccard__civ">{e(civility)}</span> ' if civility else ""
-    professional, id_label = _("Professional"), _("ID")  # outside the f-strings, where makemessages sees them
+    professional, id_label = labels["professional"], labels["id"]
     badge = f' <span class="badge badge--pro">{e(professional)}</span>' if customer.is_professional else ""
     company = (
         f'<div class="ccard__company">{marked_words(customer.company_name, words)}</div>'
@@ -68,15 +108,15 @@ def customer_card(context, customer) -> str:
     if shop is not None and shop.show_customer_number:
         number = f"<mark>{e(customer.number)}</mark>" if why == "number" else e(customer.number)
         contact.append(f'<span class="ccard__id">№ {number}</span>')
-    notes = _match_notes(customer, matched, words)
+    notes = _match_notes(customer, matched, words, labels)
     pet_words = (name_key(matched.query),) if why == "pet" else ()
     chips = [
         f'<span class="chip chip--pet">{marked_words(pet.name, pet_words)} · '
-        f"{e(pet.get_species_display())}</span>"
+        f"{e(labels['species'].get(pet.species, pet.species))}</span>"
         for pet in customer.pets.all()
     ] + [f'<span class="chip">{e(tag.name)}</span>' for tag in customer.tags.all()]
     extra = f'<div class="ccard__extra">{"".join(chips)}</div>' if chips else ""
-    return mark_safe(  # noqa: S308 (every value above is escaped)
+    return (
         f'<div class="ccard ccard--{tone(customer)}"><div class="ccard__head">'
         f'<span class="ccard__name">{head}{marked_words(customer.first_name, words)}'
         f" <strong>{marked_words(customer.last_name, words)}</strong></span>{badge}</div>{company}"
@@ -84,17 +124,14 @@ def customer_card(context, customer) -> str:
     )
 
 
-def _match_notes(customer, matched, words) -> str:
+def _match_notes(customer, matched, words, labels) -> str:
     """Lines saying what matched when the card alone would not show it."""
     e = escape
-    other_label, pet_label = (
-        _("Other email:"),
-        _("Pet:"),
-    )  # outside the f-strings, where makemessages sees them
+    other_label, pet_label = labels["other_email"], labels["pet"]
     lines = []
     also = getattr(customer, "also_name", "")
     if also:
-        label = _("Also on this account:")
+        label = labels["also"]
         shown = marked_words(also, words) if matched and matched.why == "also" else e(also)
         lines.append(f"{e(label)} {shown}")
     if matched and matched.why == "other_email":
@@ -109,7 +146,7 @@ def _match_notes(customer, matched, words) -> str:
         if names:
             lines.append(f"{e(pet_label)} {', '.join(marked_words(n, (key,)) for n in names)}")
     if matched and matched.why == "typo":
-        lines.append(e(_("Similar name")))
+        lines.append(e(labels["typo"]))
     return "".join(f'<div class="ccard__match">{line}</div>' for line in lines)
 
 
@@ -123,15 +160,21 @@ def marked_words(text: str, words) -> str:
         return escape(text)
     out = []
     for part in _TOKENS.split(text):
-        key = name_key(part)
+        key = _word_key(part)
         hit = next((w for w in words if w and key and key.startswith(w)), None)
         if not hit:
             out.append(escape(part))
             continue
         # The shortest start of the word whose key covers the typed word (accents, apostrophes).
-        n = next((i for i in range(1, len(part) + 1) if len(name_key(part[:i])) >= len(hit)), len(part))
+        n = next((i for i in range(1, len(part) + 1) if len(_word_key(part[:i])) >= len(hit)), len(part))
         out.append(f"<mark>{escape(part[:n])}</mark>{escape(part[n:])}")
     return "".join(out)
+
+
+@lru_cache(maxsize=65536)
+def _word_key(word: str) -> str:
+    """name_key of one word of a card (names repeat: a dozen cards a keystroke all day)."""
+    return name_key(word)
 
 
 def marked_start(text: str, query: str) -> str:
