@@ -183,8 +183,16 @@ class CustomerFilterForm(forms.Form):
         label=_("Tags"),
         required=False,
         coerce=int,
-        help_text=_("Customers with any of the chosen tags."),
         widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    tag_match = forms.ChoiceField(
+        label=_("Tags to match"),
+        required=False,
+        choices=[
+            ("", _("Any of the chosen tags")),
+            ("all", _("All the chosen tags")),
+            ("none", _("None of the chosen tags (no tag at all if none is chosen)")),
+        ],
     )
     species = forms.ChoiceField(label=_("Pet species"), required=False, choices=_any(Species.choices))
     pet_birth_month = forms.TypedChoiceField(
@@ -194,6 +202,11 @@ class CustomerFilterForm(forms.Form):
     sms_status = forms.ChoiceField(label=_("SMS status"), required=False)
     has_email = forms.ChoiceField(label=_("Has an email"), required=False, choices=YES_NO)
     has_phone = forms.ChoiceField(label=_("Has a mobile phone"), required=False, choices=YES_NO)
+    city = text(_("City"), 100, autocomplete="off")
+    postal_code = text(_("Postal code starts with"), 20, autocomplete="off", inputmode="numeric")
+    email_domain = text(_("Email domain"), 254, autocomplete="off", placeholder="example.com")
+    visits_min = forms.IntegerField(label=_("At least this many visits"), required=False, min_value=0)
+    visits_max = forms.IntegerField(label=_("At most this many visits"), required=False, min_value=0)
     created_from = forms.DateField(
         label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -235,7 +248,14 @@ class CustomerFilterForm(forms.Form):
         for start, end in (("created_from", "created_to"), ("visit_after", "visit_before")):
             if cleaned.get(start) and cleaned.get(end) and cleaned[start] > cleaned[end]:
                 self.add_error(end, _("This date is before the first one."))
+        low, high = cleaned.get("visits_min"), cleaned.get("visits_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("visits_max", _("This is less than the least number of visits."))
         return cleaned
+
+    def clean_email_domain(self):
+        value = self.cleaned_data["email_domain"].strip().lower()
+        return value.rpartition("@")[2]
 
     def to_filter(self):
         """The valid filters as a `CustomerFilter`; fields with errors are left out."""
@@ -261,6 +281,12 @@ class CustomerFilterForm(forms.Form):
             created_to=data.get("created_to"),
             visit_after=data.get("visit_after"),
             visit_before=data.get("visit_before"),
+            tag_match=data.get("tag_match") or "",
+            city=data.get("city") or "",
+            postal_code=(data.get("postal_code") or "").replace(" ", ""),
+            email_domain=data.get("email_domain") or "",
+            visits_min=data.get("visits_min"),
+            visits_max=data.get("visits_max"),
         )
 
     @property

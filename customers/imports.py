@@ -794,6 +794,7 @@ class _Writer:
             phone=phone,
             internal_id=values.get("internal_id") or "",
             also_name=values.get("also_name") or "",
+            city=values.get("city") or "",
         )
         consents = values["consents"]
         return [

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from django.core import signing
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Collate
 from django.utils import timezone
 
 from customers.models import Customer, CustomerTag, CustomerType, Pet
+from customers.normalise import name_key
 from customers.search import (
     PETS_JSON,
     TAGS_JSON,
@@ -29,6 +30,7 @@ from customers.search import (
     _TagCard,
     customer_search_matches,
 )
+from customers.selectors import PREFIX_END
 
 PAGE_SIZE = 50
 _CURSOR_SALT = "customers.listing.cursor"
@@ -73,7 +75,12 @@ class CustomerFilter:
     created_to: datetime.date | None = None
     visit_after: datetime.date | None = None
     visit_before: datetime.date | None = None
-    # The search's hits, found once per request (the count and the page both need them).
+    tag_match: str = ""  # "" any of tag_ids, "all" of them, "none" of them (no tag at all without tag_ids)
+    city: str = ""
+    postal_code: str = ""
+    email_domain: str = ""
+    visits_min: int | None = None
+    visits_max: int | None = None
 
 
 @dataclass
@@ -170,10 +177,23 @@ def customer_filter_queryset(*, shop, filters: CustomerFilter) -> QuerySet[Custo
         qs = qs.filter(last_visit_at__gte=_day_start(f.visit_after))
     if f.visit_before:
         qs = qs.filter(last_visit_at__lt=_day_start(f.visit_before))
-    if f.tag_ids:
-        qs = qs.filter(
-            Exists(CustomerTag.objects.filter(shop=shop, customer=OuterRef("pk"), tag_id__in=f.tag_ids))
+    qs = _tags_filtered(qs, shop, f)
+    if f.city and name_key(f.city):
+        key = name_key(f.city)  # the start of the city, accents and case aside ("saint" finds Saint-Malo)
+        qs = qs.exclude(city_key="").filter(city_key__gte=key, city_key__lt=key + PREFIX_END)
+    if f.postal_code:
+        # A range in "C" order on the index of the same expression.
+        qs = (
+            qs.exclude(postal_code="")
+            .annotate(postal_c=Collate("postal_code", "C"))
+            .filter(postal_c__gte=f.postal_code, postal_c__lt=f.postal_code + PREFIX_END)
         )
+    if f.email_domain:
+        qs = qs.exclude(email_domain="").filter(email_domain=f.email_domain)
+    if f.visits_min is not None:
+        qs = qs.filter(visit_count__gte=f.visits_min)
+    if f.visits_max is not None:
+        qs = qs.filter(visit_count__lte=f.visits_max)
     if f.species or f.pet_birth_month:
         # One pet must match both: "cat owners whose cat was born in March".
         pets = Pet.objects.filter(shop=shop, owner=OuterRef("pk"))
@@ -183,6 +203,21 @@ def customer_filter_queryset(*, shop, filters: CustomerFilter) -> QuerySet[Custo
             pets = pets.filter(birth_month=f.pet_birth_month)
         qs = qs.filter(Exists(pets))
     return qs
+
+
+def _tags_filtered(qs, shop, f: CustomerFilter):
+    """Any of the chosen tags (EXISTS on the indexed link table), all of them (one EXISTS each), none of
+    them, or with "none" and no tag chosen, customers without any tag."""
+    links = CustomerTag.objects.filter(shop=shop, customer=OuterRef("pk"))
+    if f.tag_match == "none":
+        return qs.filter(~Exists(links.filter(tag_id__in=f.tag_ids) if f.tag_ids else links))
+    if not f.tag_ids:
+        return qs
+    if f.tag_match == "all":
+        for tag_id in sorted(set(f.tag_ids)):
+            qs = qs.filter(Exists(links.filter(tag_id=tag_id)))
+        return qs
+    return qs.filter(Exists(links.filter(tag_id__in=f.tag_ids)))
 
 
 def customer_count(*, shop, filters: CustomerFilter) -> int:

@@ -93,6 +93,11 @@ class Customer(models.Model):
         max_length=40, editable=False, default="", db_default="", db_collation="C"
     )
     also_name_key = models.CharField(max_length=150, editable=False, default="", db_default="")
+    # For the client list's filters: the city as name_key compares it, the email's domain (lower case).
+    city_key = models.CharField(max_length=100, editable=False, default="", db_default="", db_collation="C")
+    email_domain = models.CharField(
+        max_length=254, editable=False, default="", db_default="", db_collation="C"
+    )
     # The phone as dialled in its own country, kept for exports (formatting it per row costs more than
     # the whole rest of a CSV export).
     phone_national = models.CharField(max_length=30, editable=False, default="")
@@ -106,6 +111,8 @@ class Customer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
+    first_visit_at = models.DateTimeField(_("first visit"), null=True, blank=True)
+    visit_count = models.PositiveIntegerField(_("visits"), default=0, db_default=0)
     # An admin kept this customer past the shop's retention period (customers.retention), until then, why.
     kept_until = models.DateField(_("kept until"), null=True, blank=True)
     kept_reason = models.CharField(_("reason for keeping"), max_length=200, blank=True, db_default="")
@@ -142,6 +149,22 @@ class Customer(models.Model):
             models.Index(
                 fields=["shop", "phone_rev"], name="customer_phone_rev_idx", condition=~Q(phone_rev="")
             ),
+            # The client list's filters: city, postal code (a prefix, in "C" order), email domain, visits.
+            models.Index(
+                fields=["shop", "city_key"], name="customer_city_key_idx", condition=~Q(city_key="")
+            ),
+            models.Index(
+                "shop",
+                Collate("postal_code", "C"),
+                name="customer_postal_c_idx",
+                condition=~Q(postal_code=""),
+            ),
+            models.Index(
+                fields=["shop", "email_domain"],
+                name="customer_email_domain_idx",
+                condition=~Q(email_domain=""),
+            ),
+            models.Index(fields=["shop", "visit_count"], name="customer_visit_count_idx"),
             # Phone prefixes ("06 12", "+33 6 12" → "+33612"): a range on the E.164 number in "C" order.
             models.Index("shop", Collate("phone", "C"), name="customer_phone_c_idx", condition=~Q(phone="")),
             models.Index(

@@ -11,6 +11,7 @@ import secrets
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -166,6 +167,8 @@ KEY_FIELDS = (
     "phone_national",
     "internal_id_key",
     "also_name_key",
+    "city_key",
+    "email_domain",
 )
 
 
@@ -178,6 +181,7 @@ def key_values(
     phone: str,
     internal_id: str = "",
     also_name: str = "",
+    city: str = "",
 ) -> dict:
     """The lookup keys of a customer's typed values (`phone` in E.164)."""
     return {
@@ -189,6 +193,8 @@ def key_values(
         "phone_rev": "".join(ch for ch in phone if ch.isdigit())[::-1],
         "phone_national": phone_national(phone),
         "also_name_key": name_key(also_name),
+        "city_key": name_key(city),
+        "email_domain": email.rpartition("@")[2].lower() if "@" in email else "",
     }
 
 
@@ -201,6 +207,7 @@ def _set_keys(customer: Customer) -> None:
         phone=str(customer.phone or ""),
         internal_id=customer.internal_id,
         also_name=customer.also_name,
+        city=customer.city,
     )
     for name, value in keys.items():
         setattr(customer, name, value)
@@ -433,8 +440,12 @@ def customer_visit_record(*, shop, by, customer: Customer) -> Customer:
         raise ValidationError(
             {"visit": _("Add what the shop requires first: %(what)s") % {"what": " ".join(required)}}
         )
-    customer.last_visit_at = timezone.now()
-    customer.save(update_fields=["last_visit_at"])
+    now = timezone.now()
+    customer.last_visit_at = now
+    customer.first_visit_at = customer.first_visit_at or now
+    customer.visit_count = F("visit_count") + 1
+    customer.save(update_fields=["last_visit_at", "first_visit_at", "visit_count"])
+    customer.refresh_from_db(fields=["visit_count"])
     CustomerChange.objects.create(shop=shop, customer=customer, by=by, action=CustomerChange.Action.VISIT)
     return customer
 

@@ -27,16 +27,7 @@ def segment_list(request):
 def segment_description(shop, segment) -> list[str]:
     """The segment's filters in words: "Label: value" for each one it sets."""
     form = customer_filter_form(shop, segments.segment_params(segment))
-    described = []
-    for field in form:
-        value = form.cleaned_data.get(field.name) if form.is_valid() else None
-        if field.name == "sort" or value in (None, "", []):
-            continue
-        choices = dict(getattr(field.field, "choices", []) or [])
-        values = value if isinstance(value, list) else [value]
-        shown = ", ".join(str(choices.get(v, choices.get(str(v), v))) for v in values)
-        described.append(f"{field.label}: {shown}")
-    return described
+    return [f"{label}: {value}" for label, value in form.describe()]
 
 
 @require_http_methods(["POST"])
