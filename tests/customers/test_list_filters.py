@@ -33,7 +33,9 @@ def town(shop_fr):
 
 def names(shop, **filters):
     with shop_context(shop):
-        return sorted(c.first_name for c in customer_filter_queryset(shop=shop, filters=CustomerFilter(**filters)))
+        return sorted(
+            c.first_name for c in customer_filter_queryset(shop=shop, filters=CustomerFilter(**filters))
+        )
 
 
 def tag_ids(shop, *wanted):
