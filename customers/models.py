@@ -214,6 +214,30 @@ class Segment(models.Model):
         return self.name
 
 
+class DuplicateDismissal(models.Model):
+    """An admin said these two customers are not the same person: the duplicate finder stops suggesting
+    them (customers.duplicates). The pair is kept in id order."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    first = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "first", "second"], name="duplicatedismissal_unique"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="duplicatedismissal_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ≠ {self.second_id}"
+
+
 class NameKey(models.Model):
     """The shop's vocabulary of last-name keys, for typo-tolerant search: a misspelt name is matched by
     trigram similarity against this short list, then customers are found by exact key through an index."""

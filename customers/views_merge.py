@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from customers import merge, selectors
+from customers import duplicates, merge, selectors
 from shopcrm.decorators import admin_required
 from shopcrm.http import found_or_404
 
@@ -71,3 +71,32 @@ def merge_undo(request, pk):
         return redirect("customers:detail", record.survivor.number)
     flash.success(request, _("The merge was undone: %(name)s is back.") % {"name": restored.display_name})
     return redirect("customers:detail", restored.number)
+
+
+@require_http_methods(["GET"])
+@admin_required
+def duplicate_list(request):
+    """Suggested pairs of records of one person, strongest reasons first, each to review and merge or to
+    dismiss."""
+    return render(
+        request,
+        "customers/duplicates.html",
+        {"suggestions": duplicates.duplicate_suggestions(shop=request.shop)},
+    )
+
+
+@require_POST
+@admin_required
+def duplicate_dismiss(request):
+    """“Not the same person”: the pair is not suggested again."""
+    numbers = [n.upper() for n in request.POST.getlist("customer") if n]
+    pair = list(selectors.customer_queryset(shop=request.shop).filter(number__in=numbers))
+    if len(set(numbers)) != 2 or len(pair) != 2:
+        raise Http404
+    duplicates.duplicate_dismiss(shop=request.shop, by=request.user, first=pair[0], second=pair[1])
+    flash.success(
+        request,
+        _("%(first)s and %(second)s will not be suggested again.")
+        % {"first": pair[0].display_name, "second": pair[1].display_name},
+    )
+    return redirect("customers:duplicates")

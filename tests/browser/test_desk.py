@@ -214,3 +214,28 @@ def test_save_a_segment_from_the_list_then_open_it(page, live_server, login, paw
     expect(page.locator("#segment-open")).to_contain_text("Able family")
     expect(page.get_by_role("link", name="Able Ann")).to_be_visible()
     expect(page.get_by_role("link", name="Baker Bob")).to_have_count(0)
+
+
+def test_find_duplicates_review_one_and_dismiss_another(page, live_server, login, paws, axe_check, shot):
+    from customers.models import Customer
+    from customers.services import customer_update
+
+    with shop_context(paws):
+        # Two more Ann Able and a Cy Coles (a typo from Cy Cole), all at one address.
+        for first, last in (("Ann", "Able"), ("Ann", "Able"), ("Cy", "Coles")):
+            customer_create(shop=paws, by=None, first_name=first, last_name=last)
+        for c in Customer.objects.filter(shop=paws, first_name__in=["Ann", "Cy"]):
+            customer_update(shop=paws, by=None, customer=c, postal_code="94110", address_line1="1 Main St")
+    login(page, "boss@paws.example", PASSWORD)
+    page.goto(f"{live_server.url}/customers/")
+    page.get_by_role("link", name="Duplicates").click()
+    expect(page.get_by_role("heading", name="Possible duplicates")).to_be_visible()
+    expect(page.locator(".duplicates__pair").first).to_contain_text("Same name and postal code")
+    axe_check(page)
+    shot(page, "duplicates-tablet", 1024, 768)
+    shot(page, "duplicates-phone", 390, 844)
+    count = page.locator(".duplicates__pair").count()
+    page.locator(".duplicates__pair").last.get_by_role("button", name="Not the same person").click()
+    expect(page.locator(".duplicates__pair")).to_have_count(count - 1)
+    page.locator(".duplicates__pair").first.get_by_role("link", name="Review and merge").click()
+    expect(page).to_have_url(re.compile(r"/customers/merge/\?customer="))
