@@ -64,6 +64,10 @@ class Suggestion:
     score: int
 
     @property
+    def customers(self) -> tuple[Customer, Customer]:
+        return self.first, self.second
+
+    @property
     def reason_labels(self) -> list[str]:
         return [str(REASONS[r]) for r in self.reasons]
 
