@@ -10,4 +10,5 @@ urlpatterns = [
     path("count/", views.count, name="count"),
     path("<str:number>/", views.customer, name="customer"),
     path("<str:number>/prompts/", views.prompts, name="prompts"),
+    path("<str:number>/order-ready/", views.order_ready, name="order_ready"),
 ]

@@ -1,15 +1,19 @@
 """The till: “Who is this for?” search and the checkout screen for one customer."""
 
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.utils import formats
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from campaigns import notices
+from checkout.forms import OrderReadyForm
 from checkout.selectors import checkout_prompts
 from customers import selectors as customer_selectors
 from customers.search import COUNT_CAP, customer_search, customer_search_count
 from customers.status import customer_status_icons
 from shopcrm.decorators import shop_required
+from shopcrm.forms import form_add_errors
 from shopcrm.http import found_or_404
 
 # A tablet shows about six cards; typing one more letter narrows faster than scrolling through more.
@@ -62,8 +66,41 @@ def customer(request, number):
             "customer": found,
             "icons": customer_status_icons(found, shop=request.shop),
             "prompts": checkout_prompts(shop=request.shop, customer=found),
+            **_order_ready_context(request, found, OrderReadyForm()),
         },
     )
+
+
+def _order_ready_context(request, customer, form, sent=None) -> dict:
+    return {
+        "order_form": form,
+        "order_sent": sent,
+        "notices": notices.notice_list(shop=request.shop, customer=customer),
+        "notice_channel": notices.notice_channel(shop=request.shop, customer=customer),
+    }
+
+
+@require_POST
+@shop_required
+def order_ready(request, number):
+    """“Order ready” for a ticket of this customer: a service message by text, else by email, once per
+    ticket. Answers the section again (htmx), with the notice's status or the error next to the field."""
+    found = found_or_404(customer_selectors.customer_get, shop=request.shop, number=number)
+    form = OrderReadyForm(request.POST)
+    sent = None
+    if form.is_valid():
+        try:
+            sent = notices.order_ready_notify(
+                shop=request.shop, by=request.user, customer=found, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            form = OrderReadyForm()
+    context = {"customer": found, **_order_ready_context(request, found, form, sent)}
+    if request.htmx:
+        return render(request, "checkout/partials/_order_ready.html", context)
+    return redirect("checkout:customer", found.number)
 
 
 @require_GET

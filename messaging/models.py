@@ -95,6 +95,8 @@ class OutboundMessage(models.Model):
         # Sent to an erased customer's address as it goes; the address is blanked once it is sent.
         ERASURE_DONE = "erasure_done", _("erasure confirmation")
         DATA_COPY = "data_copy", _("link to a copy of their data")
+        # A service message (campaigns.notices): it needs a contact and no opt-out of service messages.
+        ORDER_READY = "order_ready", _("order ready notice")
 
     class Category(models.TextChoices):
         TRANSACTIONAL = "transactional", _("transactional")

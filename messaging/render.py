@@ -108,6 +108,25 @@ def staff_invitation(shop, membership, *, invited_by) -> Rendered:
     return Rendered(subject=subject, text=text, headers={"Auto-Submitted": "auto-generated"})
 
 
+def order_ready(shop, customer, channel: str, *, reference: str, what: str = "") -> Rendered:
+    """Tell a customer their order is ready: the shop, the ticket's reference (and what it is). A service
+    message: no marketing, and the text stays in GSM-7 ("disponible", not "prête") so it fits one segment.
+    The email ends with the preferences link, where service messages can be turned off."""
+    with translation.override(shop.language):
+        context = {"shop": shop, "customer": customer, "reference": reference, "what": what}
+        if channel == "sms":
+            return Rendered(
+                subject="", text=render_to_string("messaging/sms/order_ready.txt", context).strip()
+            )
+        context["preferences_url"] = link(customer, "preferences", "messaging:preferences")
+        subject = _("%(shop)s: your order %(reference)s is ready") % {
+            "shop": shop.name,
+            "reference": reference,
+        }
+        text = render_to_string("messaging/email/order_ready.txt", context)
+    return Rendered(subject=subject, text=text, headers={"Auto-Submitted": "auto-generated"})
+
+
 def erasure_done(shop) -> Rendered:
     """The last email to an erased customer: what went, what the shop keeps (impersonal proof of consent
     and an address fingerprint) and why. Names nobody: it is sent as their data goes."""

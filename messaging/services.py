@@ -146,6 +146,21 @@ def _reply_queue(
     )
 
 
+def order_ready_queue(*, shop, customer, by, channel: str, reference: str, what: str = "") -> OutboundMessage:
+    """The "order ready" service message to `customer` on `channel`, as an outbox row of the current
+    transaction (the caller, campaigns.notices, decided the channel may carry it)."""
+    recipient = str(customer.phone) if channel == Channel.SMS else customer.email
+    return message_queue(
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        kind=OutboundMessage.Kind.ORDER_READY,
+        recipient=recipient,
+        rendered=render.order_ready(shop, customer, channel, reference=reference, what=what),
+        by=by,
+    )
+
+
 @transaction.atomic
 def data_copy_send(*, shop, customer) -> OutboundMessage | None:
     """The customer asked, from their preferences page, for a copy of their data: a fresh link goes to

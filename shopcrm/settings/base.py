@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "customers",
     "checkout",
     "messaging",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
