@@ -387,12 +387,26 @@ class ImportMappingForm(forms.Form):
                 help_text=" · ".join(e[:40] for e in examples),
             )
 
+        self.fields["existing"] = forms.ChoiceField(
+            label=_("Customers already in the shop"),
+            choices=[
+                ("update", _("Update them with the file's values")),
+                ("keep", _("Leave them as they are: add new customers only")),
+            ],
+            initial="update" if job.update_existing else "keep",
+            required=False,  # not chosen: update, as before there was a choice
+            widget=forms.RadioSelect,
+        )
+
     def mapping(self) -> dict[str, str]:
         return {
             name.removeprefix("col_"): value
             for name, value in self.cleaned_data.items()
             if name.startswith("col_") and value
         }
+
+    def update_existing(self) -> bool:
+        return self.cleaned_data.get("existing") != "keep"
 
     def clean(self):
         cleaned = super().clean()

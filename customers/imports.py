@@ -48,6 +48,7 @@ from customers.models import (
     CustomerTag,
     CustomerType,
     Import,
+    ImportMapping,
     Tag,
 )
 from customers.normalise import name_key, name_split
@@ -346,6 +347,8 @@ class Outcome:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Rows of customers already here, left as they are (the import adds new customers only).
+    kept: int = 0
     invalid: int = 0
     # Rows whose file says "subscribed" for an address that opted out, unsubscribed or bounces here.
     consent_refused: int = 0
@@ -363,6 +366,7 @@ class Outcome:
             "new": self.new,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "kept": self.kept,
             "invalid": self.invalid,
             "consent_refused": self.consent_refused,
             "errors": [list(e) for e in self.errors[:max_errors]],
@@ -556,7 +560,9 @@ def import_process(
             outcome.rejected.append((number, cells, message))
         else:
             index.remember(values, number, pk)
-            if pk:
+            if pk and not job.update_existing:
+                outcome.kept += 1
+            elif pk:
                 pending_match.append((number, pk, values))
             elif commit and plan is not None and not plan.is_new(number):
                 outcome.differs.append((number, review.since_check_message("now_new")))
@@ -960,22 +966,52 @@ def import_upload(*, shop, by, upload) -> Import:
         delimiter=table.delimiter,
         headers=table.headers,
         total_rows=table.row_count,
-        mapping=guess_mapping(table.headers),
+        **_first_mapping(shop, table.headers),
     )
 
 
-def import_map(*, shop, job: Import, mapping: dict[str, str]) -> Import:
-    """Save the column mapping (and forget an earlier check). Raises ValidationError when it is unusable."""
-    mapping = {k: v for k, v in mapping.items() if v in FIELDS and k.isdigit() and int(k) < len(job.headers)}
+def _first_mapping(shop, headers: list[str]) -> dict:
+    """The columns chosen last time for these headers, else the guess from their names."""
+    remembered = mapping_remembered(shop=shop, headers=headers)
+    if remembered is not None:
+        return {
+            "mapping": _usable(remembered.mapping, headers),
+            "update_existing": remembered.update_existing,
+        }
+    return {"mapping": guess_mapping(headers)}
+
+
+def headers_key(headers: list[str]) -> str:
+    """One key per set of column names, as the mapping compares them."""
+    return hashlib.sha256("\x1f".join(header_key(h) for h in headers).encode()).hexdigest()
+
+
+def mapping_remembered(*, shop, headers: list[str]) -> ImportMapping | None:
+    return ImportMapping.objects.filter(shop=shop, headers_key=headers_key(headers)).first()
+
+
+def _usable(mapping: dict, headers: list[str]) -> dict[str, str]:
+    return {k: v for k, v in mapping.items() if v in FIELDS and k.isdigit() and int(k) < len(headers)}
+
+
+def import_map(*, shop, job: Import, mapping: dict[str, str], update_existing: bool = True) -> Import:
+    """Save the column mapping and whether existing customers are updated (and forget an earlier check);
+    remember both for the next file with the same headers. Raises ValidationError when unusable."""
+    mapping = _usable(mapping, job.headers)
     errors = mapping_errors(mapping)
     if errors:
         raise ValidationError(errors)
     if job.status not in (Import.Status.UPLOADED, Import.Status.CHECKED, Import.Status.FAILED):
         raise ValidationError(_("This import is already running or finished."))
-    job.mapping = mapping
+    job.mapping, job.update_existing = mapping, update_existing
     job.status = Import.Status.CHECKING
     job.check_result, job.error = {}, ""
-    job.save(update_fields=["mapping", "status", "check_result", "error"])
+    job.save(update_fields=["mapping", "update_existing", "status", "check_result", "error"])
+    ImportMapping.objects.update_or_create(
+        shop=shop,
+        headers_key=headers_key(job.headers),
+        defaults={"mapping": mapping, "update_existing": update_existing, "updated_at": timezone.now()},
+    )
     return job
 
 
@@ -1016,7 +1052,12 @@ def import_run(*, shop, import_id: int, commit: bool) -> Import | None:
                 job.check_result, job.status = result, Import.Status.CHECKED
             # An XLSX's count was what its sheet declared; now it is the rows really read.
             job.total_rows = (
-                outcome.new + outcome.updated + outcome.unchanged + outcome.invalid + len(outcome.differs)
+                outcome.new
+                + outcome.updated
+                + outcome.unchanged
+                + outcome.kept
+                + outcome.invalid
+                + len(outcome.differs)
             )
             job.save()
     except IntegrityError:

@@ -444,6 +444,8 @@ class Import(models.Model):
     headers = models.JSONField(default=list)
     total_rows = models.PositiveIntegerField(default=0)
     mapping = models.JSONField(default=dict, blank=True)
+    # False: customers already here are left as they are (the file only adds new ones).
+    update_existing = models.BooleanField(default=True, db_default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
     # {"new": n, "updated": n, "unchanged": n, "invalid": n, "errors": [[row, column, message], ...]}
     check_result = models.JSONField(default=dict, blank=True)
@@ -456,6 +458,23 @@ class Import(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.filename})"
+
+
+class ImportMapping(models.Model):
+    """The columns an admin chose for a file with this set of headers, offered again for the next file with
+    the same headers (the same software's export, month after month)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    headers_key = models.CharField(max_length=64)
+    mapping = models.JSONField(default=dict)
+    update_existing = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "headers_key"], name="importmapping_unique")]
+
+    def __str__(self) -> str:
+        return self.headers_key[:12]
 
 
 class Merge(models.Model):

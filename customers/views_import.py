@@ -72,6 +72,7 @@ def import_detail(request, pk):
     if job.status in (Import.Status.UPLOADED, Import.Status.FAILED, Import.Status.CHECKED):
         context["mapping_form"] = ImportMappingForm(job=job, samples=_samples(job))
         context["source"] = imports.import_source(job.headers)
+        context["remembered"] = imports.mapping_remembered(shop=request.shop, headers=job.headers) is not None
     if job.status in (Import.Status.CHECKED, Import.Status.DONE):
         context["already"] = selectors.import_same_file_done(shop=request.shop, job=job)
         context["changes"] = import_review.changes_shown(
@@ -98,7 +99,9 @@ def import_map(request, pk):
     form = ImportMappingForm(request.POST, job=job, samples=_samples(job))
     if form.is_valid():
         try:
-            imports.import_map(shop=request.shop, job=job, mapping=form.mapping())
+            imports.import_map(
+                shop=request.shop, job=job, mapping=form.mapping(), update_existing=form.update_existing()
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
