@@ -39,6 +39,8 @@ INNER_MIN_LENGTH = 2  # one letter finds names by their start only
 FUZZY_MIN_LENGTH = 3
 FUZZY_THRESHOLD = 0.3
 FUZZY_KEYS = 8
+# A typo adds, drops or swaps a letter: close names are at most one letter longer or shorter.
+FUZZY_LENGTH_SLACK = 1
 CARD_COLUMNS = (
     "id, shop_id, number, type, civility, first_name, last_name, company_name, internal_id, phone, email, "
     "last_name_key, first_name_key, also_name, secondary_emails"
@@ -404,7 +406,7 @@ def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int, ids_only: b
         order by close.score desc, c.last_name_key, c.first_name_key
         limit %s
     """  # noqa: S608 (only placeholders and column names are interpolated)
-    lengths = [n for w in candidates for n in (len(w) - 2, len(w) + 2)]
+    lengths = [n for w in candidates for n in (len(w) - FUZZY_LENGTH_SLACK, len(w) + FUZZY_LENGTH_SLACK)]
     params = [
         candidates,
         shop.pk,
