@@ -1,8 +1,9 @@
 """A zip bomb at the import's front door: a small .xlsx whose sheet unpacks to hundreds of megabytes.
 
 Each measure runs in a fresh Python process (so its peak memory is its own) and reports wall time and peak
-RSS growth: (a) `customers.tables.read_table`, which the upload view calls; (b) openpyxl alone opening and
-walking the same file, as the upload did before its sizes were checked (stopped after `PEER_SECONDS`).
+RSS growth: (a) `customers.desk.imports.reading.read_table`, which the upload view calls; (b) openpyxl
+alone opening and walking the same file, as the upload did before its sizes were checked (stopped after
+`PEER_SECONDS`).
 Needs no database.
 """
 
@@ -29,7 +30,7 @@ if kind == "ours":
     import django, os
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopcrm.settings.bench")
     django.setup()
-    from customers.tables import ImportFileError, read_table
+    from customers.desk.imports.reading import ImportFileError, read_table
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
 outcome = "ok"

@@ -4,8 +4,8 @@ from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from customers.imports import FIELDS, mapping_errors
-from customers.listing import CustomerFilter
+from customers.desk.imports import FIELDS, mapping_errors
+from customers.desk.listing import CustomerFilter
 from customers.models import Civility, CustomerType, Species
 from customers.selectors import tag_list
 from messaging.consent import EmailStatus, SmsStatus

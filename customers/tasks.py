@@ -12,7 +12,8 @@ from django.core.files.storage import default_storage
 from django.http import QueryDict
 from django.utils import timezone, translation
 
-from customers import export, imports, retention, services
+from customers import retention, services
+from customers.desk import export, imports
 from customers.forms import customer_filter_form
 from customers.models import Export, Import
 from shopcrm.models import Shop

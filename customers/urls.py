@@ -1,6 +1,10 @@
 from django.urls import path
 
-from customers import views, views_import, views_list, views_merge, views_privacy, views_segments
+from customers import views, views_privacy
+from customers.desk.views import imports as views_import
+from customers.desk.views import listing as views_list
+from customers.desk.views import merge as views_merge
+from customers.desk.views import segments as views_segments
 
 app_name = "customers"
 

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from customers import export, imports
+from customers.desk import export
+from customers.desk.imports import jobs as imports
 from customers.models import Customer, Export, Import
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from customers.duplicates import duplicate_dismiss, duplicate_suggestions
+from customers.desk.duplicates import duplicate_dismiss, duplicate_suggestions
 from customers.services import customer_update
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add

@@ -15,8 +15,8 @@ from django.db import ProgrammingError, connection, transaction
 from django.urls import reverse
 
 from customers import services
+from customers.desk.merge import customers_merge
 from customers.erasure import customer_erase
-from customers.merge import customers_merge
 from customers.models import Customer, Export, Import
 from messaging import consent, outbox, tokens
 from messaging.models import ConsentEvent, Erasure, ErasureRequest, OutboundMessage, Suppression

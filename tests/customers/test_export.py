@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from customers import export
-from customers.listing import CustomerFilter
+from customers.desk import export
+from customers.desk.listing import CustomerFilter
 from customers.models import Customer, Export
 from customers.services import customer_tags_set, pet_create
 from customers.tasks import build_export

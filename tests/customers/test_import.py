@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from customers import imports
+from customers.desk import imports
+from customers.desk.imports import jobs, writer
 from customers.models import Customer, CustomerTag, Import
 from messaging.models import ConsentEvent
 from shopcrm.tenancy import shop_context
@@ -267,8 +268,8 @@ def test_a_failure_while_importing_leaves_nothing_half_imported(admin_client_fr,
 
     # Batches of 3: the first batches are written, then the fourth fails (as when someone took a phone
     # number at the till meanwhile).
-    monkeypatch.setattr(imports, "BATCH", 3)
-    real_record, calls = imports._Writer._record, []
+    monkeypatch.setattr(jobs, "BATCH", 3)
+    real_record, calls = imports.Writer._record, []
 
     def record(self, values, tag_ids):
         calls.append(values)
@@ -276,7 +277,7 @@ def test_a_failure_while_importing_leaves_nothing_half_imported(admin_client_fr,
             raise IntegrityError("duplicate key value violates unique constraint")
         return real_record(self, values, tag_ids)
 
-    monkeypatch.setattr(imports._Writer, "_record", record)
+    monkeypatch.setattr(imports.Writer, "_record", record)
     admin_client_fr.post(reverse("customers:import_confirm", args=[job.pk]))
     job = job_of(shop_fr)
     assert job.status == "failed" and job.error
@@ -291,7 +292,7 @@ def test_a_large_file_runs_in_a_worker_task(
 ):
     from customers import tasks
 
-    monkeypatch.setattr(imports, "INLINE_ROWS", 1)
+    monkeypatch.setattr(jobs, "INLINE_ROWS", 1)
     published = []
     monkeypatch.setattr(tasks.run_import, "apply_async", lambda args, **kw: published.append(args))
     data = fr_csv("Dupont;Hélène;;;;;", "Durand;Luc;;;;;")
@@ -337,9 +338,9 @@ def test_a_customer_number_collision_draws_new_numbers(admin_client_fr, shop_fr,
     # Numbers are unique across shops, and another shop's numbers are invisible here: only the insert sees
     # the collision.
     taken = add(shop_us, last_name="Elsewhere").number
-    real = imports.customer_number_new
+    real = writer.customer_number_new
     numbers = iter([taken])
-    monkeypatch.setattr(imports, "customer_number_new", lambda: next(numbers, None) or real())
+    monkeypatch.setattr(writer, "customer_number_new", lambda: next(numbers, None) or real())
     job = run(admin_client_fr, shop_fr, fr_csv("Dupont;Hélène;;;;;"))
     assert job.result["new"] == 1
     with shop_context(shop_fr):

@@ -4,7 +4,7 @@ their yes/no words, a whole-name column, a landline column beside the mobile one
 import pytest
 from django.urls import reverse
 
-from customers import imports
+from customers.desk import imports
 from customers.models import Customer
 from messaging.consent import EmailStatus, SmsStatus
 from shopcrm.tenancy import shop_context
@@ -93,9 +93,9 @@ def test_guessed_columns(headers, expected):
 
 @pytest.mark.parametrize("value", ["subscribed", "Opted In", "TRUE", "1", "oui", "Yes"])
 def test_consent_words_that_mean_yes(value):
-    assert imports._yes_no(value) is True
+    assert imports.yes_no(value) is True
 
 
 @pytest.mark.parametrize("value", ["unsubscribed", "Not subscribed", "FALSE", "0", "non", "", "pending"])
 def test_consent_words_that_mean_no(value):
-    assert imports._yes_no(value) is False
+    assert imports.yes_no(value) is False

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.merge import customers_merge, merge_undo
+from customers.desk.merge import customers_merge, merge_undo
 from customers.models import Customer, CustomerChange, CustomerTag, Merge, Pet
 from customers.services import customer_tags_set, pet_create
 from messaging.models import ConsentEvent, OutboundMessage

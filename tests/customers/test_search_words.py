@@ -3,7 +3,7 @@ second person on the account and another email; the card says what matched."""
 
 import pytest
 
-from customers.merge import customers_merge
+from customers.desk.merge import customers_merge
 from customers.models import SearchTerm
 from customers.search import customer_search, phone_start
 from customers.services import customer_update

@@ -18,7 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from customers import export, listing, saved_search, segments, selectors, services, tasks
+from customers import selectors, services, tasks
+from customers.desk import export, listing, saved_search, segments
 from customers.forms import BulkTagForm, SegmentForm, customer_filter_form
 from customers.models import Export
 from customers.normalise import phone_display
@@ -50,7 +51,8 @@ def customer_list(request):
     """All customers of the shop, filtered, sorted and paged; admins also get export and bulk actions.
 
     The filter form posts (the search text, often a phone or an email, stays out of the address); the
-    address then holds the filters and a key to the search kept in the session (`customers.saved_search`).
+    address then holds the filters and a key to the search kept in the session
+    (`customers.desk.saved_search`).
     An htmx request gets the results only, and the tidy address to push, so the back button and shared
     links show the same list.
     """

@@ -10,10 +10,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers import import_review, imports, selectors, tables
+from customers import selectors
+from customers.desk import imports
+from customers.desk.imports import reading as tables
+from customers.desk.imports import review as import_review
+from customers.desk.views.listing import progress_percent
 from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.models import Import
-from customers.views_list import progress_percent
 from shopcrm.decorators import admin_required
 from shopcrm.http import found_or_404
 

@@ -23,7 +23,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.listing import SORTS, CustomerFilter, customer_count, customer_filter_queryset
+from customers.desk.listing import SORTS, CustomerFilter, customer_count, customer_filter_queryset
 from customers.models import Civility, CustomerType, Export, Species
 from customers.services import export_record
 from messaging.consent import EmailStatus, SmsStatus
