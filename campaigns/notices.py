@@ -8,13 +8,13 @@ email; once per ticket. Services and selectors both; every function takes `shop`
 
 from __future__ import annotations
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Notice
+from customers.normalise import phone_is_mobile
 from messaging import consent
 from messaging.models import Channel
 from messaging.services import order_ready_queue
@@ -25,23 +25,12 @@ WHAT_MAX = Notice._meta.get_field("what").max_length
 
 def notice_channel(*, shop, customer) -> str | None:
     """The channel an order-ready notice would go by, or None when it cannot reach the customer."""
-    mobile = bool(customer.phone) and _is_mobile(str(customer.phone))
+    mobile = bool(customer.phone) and phone_is_mobile(str(customer.phone))
     if mobile and consent.service_allowed(shop=shop, customer=customer, channel=Channel.SMS):
         return Channel.SMS
     if customer.email and consent.service_allowed(shop=shop, customer=customer, channel=Channel.EMAIL):
         return Channel.EMAIL
     return None
-
-
-def _is_mobile(e164: str) -> bool:
-    try:
-        number_type = phonenumbers.number_type(phonenumbers.parse(e164, None))
-    except phonenumbers.NumberParseException:
-        return False
-    return number_type in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )
 
 
 @transaction.atomic

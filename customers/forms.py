@@ -207,6 +207,12 @@ class CustomerFilterForm(forms.Form):
     email_domain = text(_("Email domain"), 254, autocomplete="off", placeholder="example.com")
     visits_min = forms.IntegerField(label=_("At least this many visits"), required=False, min_value=0)
     visits_max = forms.IntegerField(label=_("At most this many visits"), required=False, min_value=0)
+    spent_min = forms.DecimalField(
+        label=_("Spent at least"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    spent_max = forms.DecimalField(
+        label=_("Spent at most"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
     created_from = forms.DateField(
         label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -251,6 +257,9 @@ class CustomerFilterForm(forms.Form):
         low, high = cleaned.get("visits_min"), cleaned.get("visits_max")
         if low is not None and high is not None and low > high:
             self.add_error("visits_max", _("This is less than the least number of visits."))
+        low, high = cleaned.get("spent_min"), cleaned.get("spent_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("spent_max", _("This is less than the least amount."))
         return cleaned
 
     def clean_email_domain(self):
@@ -287,6 +296,8 @@ class CustomerFilterForm(forms.Form):
             email_domain=data.get("email_domain") or "",
             visits_min=data.get("visits_min"),
             visits_max=data.get("visits_max"),
+            spent_min=data.get("spent_min"),
+            spent_max=data.get("spent_max"),
         )
 
     @property

@@ -5,9 +5,12 @@ the retention's lines included."""
 from __future__ import annotations
 
 import ast
+import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from customers.models import Customer, CustomerChange
 from customers.normalise import phone_display
@@ -43,6 +46,16 @@ def _as_text(value: str, model_field, region: str) -> str:
         return phone_display(text, region)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(text, text))
+    if model_field.get_internal_type() in ("DateTimeField", "DateField"):
+        try:
+            moment = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if model_field.get_internal_type() == "DateField":
+            return date_format(moment.date(), "SHORT_DATE_FORMAT")
+        return date_format(
+            timezone.localtime(moment) if timezone.is_aware(moment) else moment, "SHORT_DATETIME_FORMAT"
+        )
     if text.startswith("[") and text.endswith("]"):  # a list kept as its repr (other emails)
         try:
             items = ast.literal_eval(text)

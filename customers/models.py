@@ -113,6 +113,11 @@ class Customer(models.Model):
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
     first_visit_at = models.DateTimeField(_("first visit"), null=True, blank=True)
     visit_count = models.PositiveIntegerField(_("visits"), default=0, db_default=0)
+    # From the shop's previous software (imports): what it had spent there, and the birthday it knew.
+    total_spent = models.DecimalField(
+        _("total spent"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
     # An admin kept this customer past the shop's retention period (customers.retention), until then, why.
     kept_until = models.DateField(_("kept until"), null=True, blank=True)
     kept_reason = models.CharField(_("reason for keeping"), max_length=200, blank=True, db_default="")
@@ -165,6 +170,11 @@ class Customer(models.Model):
                 condition=~Q(email_domain=""),
             ),
             models.Index(fields=["shop", "visit_count"], name="customer_visit_count_idx"),
+            models.Index(
+                fields=["shop", "total_spent"],
+                name="customer_spent_idx",
+                condition=Q(total_spent__isnull=False),
+            ),
             # Phone prefixes ("06 12", "+33 6 12" → "+33612"): a range on the E.164 number in "C" order.
             models.Index("shop", Collate("phone", "C"), name="customer_phone_c_idx", condition=~Q(phone="")),
             models.Index(

@@ -121,3 +121,15 @@ def name_split(text: str, name_order: str = "first_last") -> tuple[str, str]:
     if name_order == "last_first":
         return words[-1], " ".join(words[:-1])
     return words[0], " ".join(words[1:])
+
+
+def phone_is_mobile(e164: str) -> bool:
+    """Whether a stored number can receive texts: a mobile (or, where numbering cannot tell, either)."""
+    try:
+        number = phonenumbers.parse(str(e164 or ""), None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )

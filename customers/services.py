@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -26,7 +25,14 @@ from customers.models import (
     Pet,
     Tag,
 )
-from customers.normalise import email_normalise, name_key, phone_e164, phone_national, phone_parse
+from customers.normalise import (
+    email_normalise,
+    name_key,
+    phone_e164,
+    phone_is_mobile,
+    phone_national,
+    phone_parse,
+)
 from customers.selectors import customer_duplicates
 from customers.terms import terms_refresh
 from messaging import consent
@@ -117,14 +123,6 @@ def _clean_contact(shop, values: dict) -> dict:
     return cleaned
 
 
-def _is_mobile(e164: str) -> bool:
-    number = phonenumbers.parse(e164, None)
-    return phonenumbers.number_type(number) in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )
-
-
 def _refuse_suppressed_requests(suppressed: dict, *, sms: bool, email: bool) -> None:
     """A box ticked for an address that opted out of this shop, unsubscribed or bounces: only the customer
     can undo that, so staff are told next to the box rather than the request going unseen."""
@@ -149,7 +147,7 @@ def _check_consent_requests(customer: Customer, *, sms: bool, email: bool) -> No
         errors["send_sms_opt_in"] = consent.NO_CONTACT
     elif sms and not customer.phone:
         errors["send_sms_opt_in"] = _("Add a mobile phone number to send the SMS opt-in text.")
-    elif sms and not _is_mobile(str(customer.phone)):
+    elif sms and not phone_is_mobile(str(customer.phone)):
         errors["send_sms_opt_in"] = _("This number is not a mobile phone: it cannot receive texts.")
     if email and not customer.email:
         errors["send_welcome_email"] = _("Add an email address to send the welcome email.")

@@ -113,6 +113,14 @@ def export_columns(shop) -> tuple[list[Column], list]:
             f"coalesce(to_char(c.last_visit_at at time zone {param(tz)}, 'YYYY-MM-DD HH24:MI'), '')",
             text=False,
         ),
+        Column(
+            _("First visit"),
+            f"coalesce(to_char(c.first_visit_at at time zone {param(tz)}, 'YYYY-MM-DD HH24:MI'), '')",
+            text=False,
+        ),
+        Column(_("Number of visits"), "c.visit_count::text", text=False),
+        Column(_("Total spent"), "coalesce(c.total_spent::text, '')", text=False),
+        Column(_("Birthday"), "coalesce(to_char(c.birthday, 'YYYY-MM-DD'), '')", text=False),
     ]
     return columns, params
 

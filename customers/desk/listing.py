@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core import signing
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet
@@ -81,6 +82,8 @@ class CustomerFilter:
     email_domain: str = ""
     visits_min: int | None = None
     visits_max: int | None = None
+    spent_min: Decimal | None = None  # what the previous software says they spent (imports)
+    spent_max: Decimal | None = None
 
 
 @dataclass
@@ -194,6 +197,10 @@ def customer_filter_queryset(*, shop, filters: CustomerFilter) -> QuerySet[Custo
         qs = qs.filter(visit_count__gte=f.visits_min)
     if f.visits_max is not None:
         qs = qs.filter(visit_count__lte=f.visits_max)
+    if f.spent_min is not None:
+        qs = qs.filter(total_spent__gte=f.spent_min)
+    if f.spent_max is not None:
+        qs = qs.filter(total_spent__isnull=False, total_spent__lte=f.spent_max)
     if f.species or f.pet_birth_month:
         # One pet must match both: "cat owners whose cat was born in March".
         pets = Pet.objects.filter(shop=shop, owner=OuterRef("pk"))

@@ -99,3 +99,16 @@ def test_consent_words_that_mean_yes(value):
 @pytest.mark.parametrize("value", ["unsubscribed", "Not subscribed", "FALSE", "0", "non", "", "pending"])
 def test_consent_words_that_mean_no(value):
     assert imports.yes_no(value) is False
+
+
+def test_a_yes_to_texts_for_a_landline_is_not_imported_but_the_number_is(admin_client_fr, shop_fr):
+    data = (
+        "Nom;Prénom;Téléphone;Consentement SMS\r\n"
+        "Durand;Paul;01 23 45 67 89;oui\r\nPetit;Anne;06 11 22 33 44;oui\r\n"
+    )
+    job = run(admin_client_fr, shop_fr, data.encode())
+    assert job.check_result["landline_consents"] == 1 and job.check_result["new"] == 2
+    with shop_context(shop_fr):
+        paul, anne = Customer.objects.get(last_name="Durand"), Customer.objects.get(last_name="Petit")
+    assert str(paul.phone) == "+33123456789" and paul.sms_status == SmsStatus.NONE
+    assert anne.sms_status == SmsStatus.SUBSCRIBED

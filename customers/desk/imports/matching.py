@@ -11,11 +11,13 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from customers.desk.imports import review
+from customers.desk.imports.history import FIELDS as HISTORY_FIELDS
 from customers.desk.imports.rows import Outcome
 from customers.models import (
     Customer,
     CustomerTag,
 )
+from customers.normalise import phone_is_mobile
 from customers.services import (
     CONTACT_FIELDS,
 )
@@ -79,6 +81,8 @@ class CustomerIndex:
 
 # Everything a file can set on a customer (other emails are not imported: one email column at most).
 UPDATABLE = tuple(f for f in CONTACT_FIELDS if f != "secondary_emails")
+# …and the history an old system carries (customers.desk.imports.history), typed values, not text.
+HISTORY = HISTORY_FIELDS
 
 
 def matches_settle(shop, pending, outcome: Outcome, writer, consents: FileConsents, plan=None) -> None:
@@ -99,6 +103,7 @@ def matches_settle(shop, pending, outcome: Outcome, writer, consents: FileConsen
             "email_status",
             "sms_status",
             *(f for f in UPDATABLE if f != "phone"),
+            *HISTORY,
         )
     }
     tags: dict[int, set[str]] = defaultdict(set)
@@ -136,6 +141,18 @@ def row_diff(current: dict, tags: set[str], values: dict, consents: FileConsents
         new = values.get(name)
         if new and str(new) != str(current[name] or ""):
             changes[name] = [str(current[name] or ""), str(new)]
+    for name in HISTORY:
+        new, old = values.get(name), current.get(name)
+        if new is None or new == old:
+            continue
+        # The old system's history extends what is here: an earlier first visit, a later last visit, more
+        # visits; a visit recorded at the till since is never undone by an older file.
+        if old is not None and (
+            (name == "first_visit_at" and new >= old)
+            or (name in ("last_visit_at", "visit_count") and new <= old)
+        ):
+            continue
+        changes[name] = ["" if old is None else str(old), str(new)]
     missing = [t for t in values.get("tags", []) if t.casefold() not in tags]
     if missing:
         changes["tags"] = ["", ", ".join(missing)]
@@ -183,6 +200,8 @@ class FileConsents:
             if values.get(column) and address:
                 if reason:
                     self.outcome.consent_refused += 1
+                elif channel == Channel.SMS and not phone_is_mobile(address):
+                    self.outcome.landline_consents += 1  # a landline cannot receive the texts it agrees to
                 elif status in _OPEN:
                     status = given
             if status != current[status_field]:

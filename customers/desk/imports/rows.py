@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from customers.desk.export import cell_neutralised
 from customers.desk.imports import review
+from customers.desk.imports.history import history_values
 from customers.desk.imports.mapping import LENGTHS, REQUIRED
 from customers.desk.imports.reading import TEXT_MARK
 from customers.models import (
@@ -70,6 +71,8 @@ class Outcome:
     invalid: int = 0
     # Rows whose file says "subscribed" for an address that opted out, unsubscribed or bounces here.
     consent_refused: int = 0
+    # Rows whose file says "yes" to texts for a phone that is a landline (phonenumbers' number type).
+    landline_consents: int = 0
     # (row number in the file, counting the header as row 1; column header or ""; message)
     errors: list[tuple[int, str, str]] = field(default_factory=list)
     rejected: list[tuple[int, list[str], str]] = field(default_factory=list)
@@ -87,6 +90,7 @@ class Outcome:
             "kept": self.kept,
             "invalid": self.invalid,
             "consent_refused": self.consent_refused,
+            "landline_consents": self.landline_consents,
             "errors": [list(e) for e in self.errors[:max_errors]],
             "changes": self.changes[: review.CHANGES_SHOWN],
             "differs": [list(d) for d in self.differs[:max_errors]],
@@ -135,6 +139,9 @@ def row_clean(shop, cells: list[str], mapping: dict[int, str]) -> dict:
                 values[field_name] = yes_no(raw.pop(field_name))
             except ValidationError as exc:
                 errors[field_name] = exc.messages
+    history, history_errors = history_values(raw, country=shop.country)
+    values.update(history)
+    errors.update(history_errors)
     if "tags" in raw:
         text = raw.pop("tags").replace(";", ",")
         values["tags"] = [" ".join(t.split())[:40] for t in text.split(",") if t.strip()]

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.desk.imports.matching import CHANNELS, UPDATABLE, FileConsents
+from customers.desk.imports.matching import CHANNELS, HISTORY, UPDATABLE, FileConsents
 from customers.models import (
     Customer,
     CustomerChange,
@@ -30,7 +30,7 @@ from messaging import wording
 from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent
 
-_STAGED_CUSTOMER = ["number", *UPDATABLE, *KEY_FIELDS, "email_status", "sms_status"]
+_STAGED_CUSTOMER = ["number", *UPDATABLE, *KEY_FIELDS, "email_status", "sms_status", *HISTORY]
 STAGING_COLUMNS = [*_STAGED_CUSTOMER, "tag_ids", "email_hash", "phone_hash", "terms"]
 STAGING_TABLE = (
     "create temporary table import_staging ("
@@ -38,12 +38,21 @@ STAGING_TABLE = (
     + ", tag_ids bigint[], email_hash text, phone_hash text, terms jsonb) on commit drop"
 )
 _CUSTOMER_COLUMNS = ", ".join(_STAGED_CUSTOMER)
+# The staging table is text (COPY writes text); the history columns are cast back to their types.
+_CASTS = {
+    "first_visit_at": "nullif(first_visit_at, '')::timestamptz",
+    "last_visit_at": "nullif(last_visit_at, '')::timestamptz",
+    "visit_count": "coalesce(nullif(visit_count, '')::integer, 0)",
+    "total_spent": "nullif(total_spent, '')::numeric",
+    "birthday": "nullif(birthday, '')::date",
+}
+_SELECTED_COLUMNS = ", ".join(_CASTS.get(name, name) for name in _STAGED_CUSTOMER)
 # Column names are ours; every value is a parameter.
 CREATE_SQL = f"""
     with created as (
         insert into customers_customer (shop_id, {_CUSTOMER_COLUMNS}, secondary_emails,
                                         created_at, updated_at, created_by_id, updated_by_id)
-        select %s, {_CUSTOMER_COLUMNS}, '{{}}', %s, %s, %s, %s from import_staging
+        select %s, {_SELECTED_COLUMNS}, '{{}}', %s, %s, %s, %s from import_staging
         returning id, number, email_status, sms_status
     ), history as (
         insert into customers_customerchange (shop_id, customer_id, by_id, at, action, details)
@@ -142,6 +151,7 @@ class Writer:
             *(keys[name] for name in KEY_FIELDS),
             consents.get("email_status", ["", EmailStatus.NONE])[1],
             consents.get("sms_status", ["", SmsStatus.NONE])[1],
+            *("" if values.get(name) is None else str(values[name]) for name in HISTORY),
             [tag_ids[t] for t in values.get("tags", [])],
             self.consents.address_hash(Channel.EMAIL, values.get("email")),
             self.consents.address_hash(Channel.SMS, phone),
@@ -175,7 +185,7 @@ class Writer:
         if not changed:
             return
         for customer, values, diff in changed:
-            for name in UPDATABLE:
+            for name in (*UPDATABLE, *HISTORY):
                 if name in diff:
                     setattr(customer, name, values[name])
             _set_keys(customer)
@@ -183,7 +193,7 @@ class Writer:
         self._apply_consents(changed)
         Customer.objects.bulk_update(
             [c for c, _v, _d in changed],
-            [*UPDATABLE, *KEY_FIELDS, "email_status", "sms_status", "updated_at", "updated_by"],
+            [*UPDATABLE, *HISTORY, *KEY_FIELDS, "email_status", "sms_status", "updated_at", "updated_by"],
         )
         history = [
             (c, {k: v for k, v in diff.items() if k not in ("email_status", "sms_status")})
