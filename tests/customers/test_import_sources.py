@@ -112,3 +112,12 @@ def test_a_yes_to_texts_for_a_landline_is_not_imported_but_the_number_is(admin_c
         paul, anne = Customer.objects.get(last_name="Durand"), Customer.objects.get(last_name="Petit")
     assert str(paul.phone) == "+33123456789" and paul.sms_status == SmsStatus.NONE
     assert anne.sms_status == SmsStatus.SUBSCRIBED
+
+
+def test_a_lightspeed_export_is_recognised():
+    headers = ["Customer Code", "First Name", "Last Name", "Company", "Email", "Phone", "Mobile"]
+    headers += ["Date of Birth", "Street", "Suburb", "City", "Postcode", "Note"]
+    mapping = imports.guess_mapping(headers)
+    assert imports.import_source(headers) == "Lightspeed"
+    assert mapping["0"] == "internal_id" and mapping["6"] == "phone" and mapping["7"] == "birthday"
+    assert (mapping["8"], mapping["9"], mapping["11"]) == ("address_line1", "address_line2", "postal_code")

@@ -92,6 +92,7 @@ SYNONYMS = {
         "client number",
         "account number",
         "reference id",
+        "customer code",
         "ref",
         "reference",
         "customer code",
@@ -141,6 +142,7 @@ SYNONYMS = {
         "street2",
         "street address 2",
         "default address address2",
+        "suburb",
     ],
     "postal_code": [
         "code postal",
