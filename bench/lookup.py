@@ -159,20 +159,9 @@ def build_queries(shop: Shop, rng: random.Random) -> list[Sample]:
             == 1
         ]
     add(KINDS[12], [(f"{r['first_name_key']} {r['last_name_key']}", r["pk"]) for r in unique])
-    add(
-        KINDS[13],
-        [
-            (
-                r["also_name_key"]
-                if " " in r["also_name_key"]
-                else f"{r['also_name_key']} {r['last_name_key']}",
-                r["pk"],
-            )
-            for r in rows
-            if " "
-            in r["also_name_key"]  # a name of their own: one person, where "Marie" + a common surname is not
-        ],
-    )
+    # A second person with a first and last name of their own names one person ("Marie" + a common surname
+    # does not, nor a compound first name alone, "Jean-Pierre").
+    add(KINDS[13], [(r["also_name_key"], r["pk"]) for r in rows if " " in r["also_name"]])
     add(KINDS[14], [(p["name"], p["owner_id"]) for p in pets])
     add(KINDS[15], [(r["secondary_emails"][0], r["pk"]) for r in rows if r["secondary_emails"]])
     return samples

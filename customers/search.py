@@ -35,6 +35,7 @@ MAX_QUERY = 100
 PHONE_CHARS = re.compile(r"^[\d\s+().\-/]+$")
 EMAIL_LIKE = re.compile(r"^[\w.+\-]+(@[\w.\-]*)?$")
 PHONE_MIN_DIGITS = 4
+NAME_WORDS = 6
 INNER_MIN_LENGTH = 2  # one letter finds names by their start only
 FUZZY_MIN_LENGTH = 3
 FUZZY_THRESHOLD = 0.3
@@ -152,7 +153,7 @@ def customer_search(*, shop, query: str, limit: int = 20, ids_only: bool = False
             ids_only=ids_only,
         )
     if not ids_only:
-        words = tuple(key.split(" ")[:4]) if key else ()
+        words = tuple(key.split(" ")[:NAME_WORDS]) if key else ()
         for card in results:
             card.matched = Matched(
                 card.why, words, _phone_marks(card.why, q, identifiers.get("significant", 0)), q
@@ -304,7 +305,8 @@ def _name_branches(branches: _Branches, q: str, *, pets: bool = False) -> None:
     key = name_key(q)
     if not key:
         return
-    words = key.split(" ")[:4]
+    # Enough words for a compound first name and a surname with particles ("jean pierre van der berg").
+    words = key.split(" ")[:NAME_WORDS]
     key = " ".join(words)
     branches.prefix(Rank.LAST_NAME, "name", "last_name_key", key, "last_name_key, first_name_key")
     # A first name, compound ones too ("jean pierre", "marie claire").

@@ -181,3 +181,10 @@ def test_another_shops_words_and_phones_are_never_found(shop_fr, names):
     assert found(shop_fr, "linda") == []
     with shop_context(shop_fr):
         assert SearchTerm.objects.count() == SearchTerm.objects.filter(shop=shop_fr).count()
+
+
+def test_a_compound_first_name_with_a_surname_of_particles(shop_fr):
+    add(shop_fr, first_name="Jean-Pierre", last_name="Van der Ronardle")
+    for i in range(13):
+        add(shop_fr, first_name="Jean-Pierre", last_name=f"Van der Berg{'x' * i}")
+    assert found(shop_fr, "jean pierre van der ronardle") == ["Van der Ronardle"]
