@@ -171,6 +171,8 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie: the token is put in hx-hea
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own tweaks of Django's date formats (shopcrm/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["shopcrm.formats"]
 LANGUAGE_COOKIE_NAME = "shopcrm_language"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -212,3 +212,14 @@ def test_the_sign_in_throttle_counts_the_real_client_behind_the_proxy(client, se
         HTTP_X_FORWARDED_FOR="198.51.100.77",
     )
     assert other.status_code == 302
+
+
+def test_english_times_do_not_end_a_sentence_twice():
+    import datetime
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override("en"):
+        shown = date_format(datetime.datetime(2026, 12, 2, 5, 2), "SHORT_DATETIME_FORMAT")
+    assert shown == "12/02/2026 5:02 AM"
