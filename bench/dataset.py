@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from customers import demo
 from customers.normalise import name_key
-from customers.services import NUMBER_ALPHABET, NUMBER_LENGTH
+from customers.services import KEY_FIELDS, NUMBER_ALPHABET, NUMBER_LENGTH
 from customers.terms import search_terms
 from shopcrm.models import Shop
 from shopcrm.tenancy import cross_shop
@@ -56,6 +56,8 @@ COLUMNS = [
     "internal_id_key",
     "also_name",
     "also_name_key",
+    "city_key",
+    "email_domain",
     "created_at",
     "updated_at",
     "last_visit_at",
@@ -210,6 +212,10 @@ def reset(slug_prefix: str = "bench-") -> None:
 
 def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=print) -> dict:
     """Create the bench shops and their customers. Returns timings."""
+    # Every lookup key the services keep is written here too, or the searches and filters would read blanks.
+    missing = set(KEY_FIELDS) - set(COLUMNS)
+    if missing:
+        raise RuntimeError(f"the bench dataset lacks the key columns {sorted(missing)}")
     reset()
     rng = random.Random(SEED)
     started = time.perf_counter()
@@ -348,6 +354,8 @@ def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=p
                             f"a{i:06d}" if shop.internal_id_enabled else "",
                             also,
                             key(also),
+                            "",  # no city
+                            email.rpartition("@")[2],
                             created,
                             created,
                             visited,

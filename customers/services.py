@@ -211,9 +211,16 @@ def _set_keys(customer: Customer) -> None:
         setattr(customer, name, value)
 
 
-def lookup_remember(shop, *customers: Customer) -> None:
+# What the search terms (customers.terms) and the last-name vocabulary are made of.
+TERM_SOURCES = frozenset({"first_name", "last_name", "company_name", "also_name", "secondary_emails"})
+
+
+def lookup_remember(shop, *customers: Customer, changed=None) -> None:
     """After `customers` were saved: keep their search terms and the shop's last-name vocabulary (for
-    typo-tolerant search) current."""
+    typo-tolerant search) current. `changed` (the fields that changed, when known) spares the rewrite when
+    none of them is a name or an email the terms hold: a new phone or note leaves the terms as they are."""
+    if changed is not None and not TERM_SOURCES & set(changed):
+        return
     terms_refresh(shop=shop, customers=customers)
     keys = {c.last_name_key for c in customers if c.last_name_key}
     NameKey.objects.bulk_create([NameKey(shop=shop, key=key) for key in sorted(keys)], ignore_conflicts=True)
@@ -387,7 +394,7 @@ def customer_update(*, shop, by, customer: Customer, **changes) -> Customer:
     customer.updated_at = timezone.now()
     consent_events = contact_consent_changes(shop=shop, customer=customer, by=by, diff=diff)
     _save_guarded(shop, customer)
-    lookup_remember(shop, customer)
+    lookup_remember(shop, customer, changed=diff)
     CustomerChange.objects.create(
         shop=shop, customer=customer, by=by, action=CustomerChange.Action.UPDATED, details=diff
     )

@@ -188,3 +188,17 @@ def test_a_compound_first_name_with_a_surname_of_particles(shop_fr):
     for i in range(13):
         add(shop_fr, first_name="Jean-Pierre", last_name=f"Van der Berg{'x' * i}")
     assert found(shop_fr, "jean pierre van der ronardle") == ["Van der Ronardle"]
+
+
+def test_terms_are_rewritten_only_when_what_they_hold_changes(shop_fr):
+    customer = add(shop_fr, first_name="Yann", last_name="Le Gall")
+    with shop_context(shop_fr):
+        before = set(SearchTerm.objects.filter(customer_id=customer.pk).values_list("pk", flat=True))
+        customer_update(
+            shop=shop_fr, by=None, customer=customer, phone="06 12 34 56 78", notes="Client fidèle"
+        )
+        assert set(SearchTerm.objects.filter(customer_id=customer.pk).values_list("pk", flat=True)) == before
+        customer_update(shop=shop_fr, by=None, customer=customer, first_name="Yannick")
+        after = set(SearchTerm.objects.filter(customer_id=customer.pk).values_list("pk", flat=True))
+    assert before and after and not before & after
+    assert found(shop_fr, "yannick gall") == ["Le Gall"]

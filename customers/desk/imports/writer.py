@@ -19,6 +19,7 @@ from customers.models import (
 )
 from customers.services import (
     KEY_FIELDS,
+    TERM_SOURCES,
     _set_keys,
     customer_number_new,
     insert_with_fresh_numbers,
@@ -225,7 +226,7 @@ class Writer:
 
     def _related(self, changed) -> None:
         """Search terms, name vocabulary, tags and consent events of a batch: one INSERT each."""
-        lookup_remember(self.shop, *(c for c, _v, _d in changed))
+        lookup_remember(self.shop, *(c for c, _v, diff in changed if TERM_SOURCES & set(diff)))
         CustomerTag.objects.bulk_create(
             [
                 CustomerTag(shop=self.shop, customer=c, tag=self._tag(t))
