@@ -1,10 +1,11 @@
-"""What the shop tells its customers beyond the welcome: service notices (order ready) for now."""
+"""What the shop tells its customers beyond the welcome: service notices (order ready) and campaigns."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from messaging.models import Channel
 from shopcrm.models import Shop
 
 
@@ -32,3 +33,81 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class Campaign(models.Model):
+    """An email or a text an admin writes once for many customers: a segment, or the list's filters.
+
+    It goes only to customers whose marketing consent on its channel is confirmed and proven
+    (messaging.marketing); each message is a row of the outbox, written set-based, one per customer
+    (`Delivery`), linked to the consent it relies on.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        # Its messages are being written to the outbox (and sent as they are).
+        SENDING = "sending", _("Sending")
+        # Every message is in the outbox; the results say how many have gone.
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    name = models.CharField(_("Name"), max_length=120)
+    channel = models.CharField(_("Channel"), max_length=5, choices=Channel.choices, default=Channel.EMAIL)
+    subject = models.CharField(_("Subject"), max_length=200, blank=True)
+    body = models.TextField(_("Message"))
+    # The audience: a segment (its filters as they are when it is sent), else the list's filters saved
+    # with the campaign. `filters` also keeps the segment's filters as they were when last saved here.
+    segment = models.ForeignKey(
+        "customers.Segment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filters = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # How far the writing went (customer ids are written in order), and how many messages it wrote.
+    cursor = models.BigIntegerField(default=0)
+    written = models.PositiveIntegerField(default=0)
+    # The eligible count the admin confirmed when sending (or scheduling).
+    audience_count = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["shop", "-created_at"], name="campaign_shop_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)
+
+
+class Delivery(models.Model):
+    """One customer's message of one campaign: at most one, whatever reruns or double presses."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField("messaging.OutboundMessage", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "customer"], name="delivery_once_per_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.customer_id}"

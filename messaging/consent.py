@@ -29,7 +29,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from messaging import wording
-from messaging.models import Channel, ConsentEvent, OutboundMessage, Suppression
+from messaging.models import MARKETING_KINDS, Channel, ConsentEvent, OutboundMessage, Suppression
 
 
 class EmailStatus(TextChoices):
@@ -611,7 +611,16 @@ _ANSWERS = {
 }
 _UNREACHABLE = {Reason.BOUNCE, Reason.SOFT_BOUNCES}
 # Kinds that ask for or rely on consent; a reply to the customer's own text (HELP) and staff mail do not.
-_CONSENT_KINDS = {OutboundMessage.Kind.WELCOME, OutboundMessage.Kind.SMS_OPT_IN}
+_CONSENT_KINDS = {OutboundMessage.Kind.WELCOME, OutboundMessage.Kind.SMS_OPT_IN, *MARKETING_KINDS}
+
+# The statuses that are marketing consent on each channel: confirmed here, or single opt-in the shop's
+# previous software recorded (an import, never shown as verified).
+CONSENTING = {
+    Channel.EMAIL: (EmailStatus.VERIFIED, EmailStatus.SUBSCRIBED),
+    Channel.SMS: (SmsStatus.OPTED_IN, SmsStatus.SUBSCRIBED),
+}
+# The ledger actions that give it.
+CONSENT_ACTIONS = (ConsentEvent.Action.CONFIRMED, ConsentEvent.Action.IMPORTED)
 
 
 def purpose_of(message: OutboundMessage) -> str:
@@ -639,4 +648,8 @@ def send_refusal(message: OutboundMessage, *, suppressed: str | None, customer) 
         EmailStatus.BOUNCED,
     ):
         return "the customer unsubscribed or the address bounces"
+    if message.kind in MARKETING_KINDS:
+        status = customer.email_status if message.channel == Channel.EMAIL else customer.sms_status
+        if status not in CONSENTING[message.channel]:
+            return "no marketing consent any more"
     return None

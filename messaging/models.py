@@ -97,6 +97,11 @@ class OutboundMessage(models.Model):
         DATA_COPY = "data_copy", _("link to a copy of their data")
         # A service message (campaigns.notices): it needs a contact and no opt-out of service messages.
         ORDER_READY = "order_ready", _("order ready notice")
+        # Marketing (campaigns): each relies on a confirmed consent, linked as `consent`.
+        CAMPAIGN = "campaign", _("campaign")
+        PET_BIRTHDAY = "pet_birthday", _("pet birthday promotion")
+        # A campaign's test, to the admin who wrote it.
+        CAMPAIGN_TEST = "campaign_test", _("campaign test")
 
     class Category(models.TextChoices):
         TRANSACTIONAL = "transactional", _("transactional")
@@ -113,13 +118,15 @@ class OutboundMessage(models.Model):
         # A soft bounce (mailbox full, server busy): kept with its diagnostic, counted towards suppression.
         DEFERRED = "deferred", _("soft bounce")
         SUPPRESSED = "suppressed", _("suppressed")
+        # A campaign cancelled before this message went.
+        CANCELLED = "cancelled", _("cancelled")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="messages", null=True, blank=True
     )
     channel = models.CharField(max_length=5, choices=Channel.choices)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=13, choices=Kind.choices)
     recipient = models.CharField(max_length=254)
     sender = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=200, blank=True)
@@ -143,6 +150,13 @@ class OutboundMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # A text that waits for the shop's send window (messaging.windows) stays queued until then.
     not_before = models.DateTimeField(null=True, blank=True)
+    # What the message was about, as the customer's history shows it (a campaign's name).
+    label = models.CharField(max_length=120, blank=True)
+    # The consent event a marketing message relied on: the customer's confirmation (or the import that
+    # recorded theirs), with the words they agreed to. Kept when the message is erased with its customer.
+    consent = models.ForeignKey(
+        ConsentEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -165,7 +179,17 @@ class OutboundMessage(models.Model):
         consent, marketing relies on it, anything else answers something the person or the shop did."""
         if self.kind in (self.Kind.WELCOME, self.Kind.SMS_OPT_IN):
             return self.Category.CONSENT_REQUEST
+        if self.kind in MARKETING_KINDS:
+            return self.Category.MARKETING
         return self.Category.TRANSACTIONAL
+
+
+MARKETING_KINDS = frozenset({OutboundMessage.Kind.CAMPAIGN, OutboundMessage.Kind.PET_BIRTHDAY})
+
+# Put in by the worker as the message leaves (messaging.outbox): links are signed per customer, so a
+# campaign's rows are written set-based without signing 200,000 tokens first.
+UNSUBSCRIBE_LINK = "[[unsubscribe-link]]"
+PREFERENCES_LINK = "[[preferences-link]]"
 
 
 class Suppression(models.Model):

@@ -20,8 +20,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging import consent, windows
-from messaging.models import INVITATION_LINK, OutboundMessage
+from messaging import consent, throttle, windows
+from messaging.models import INVITATION_LINK, PREFERENCES_LINK, UNSUBSCRIBE_LINK, OutboundMessage
 from messaging.sms import SmsError, SmsMessage, send_sms
 from messaging.sms.senders import sender_of
 from shopcrm.tenancy import cross_shop, shop_context
@@ -49,19 +49,26 @@ class TransientSendError(Exception):
 PUBLISH_BATCH = 10
 
 
-def message_publish(messages: list[tuple[int, int]]) -> None:
-    """Hand (message id, shop id) pairs to the broker, one task per shop and batch. Never raises and never
-    blocks long (the broker connection has short timeouts): a message the broker did not take stays QUEUED
-    for the sweeper."""
+# A campaign's messages go in bigger batches on their own queue, which the workers read in turn with the
+# main one: a 200,000-recipient campaign does not hold back the welcome email of the customer at the till.
+BULK_BATCH = 50
+
+
+def message_publish(messages: list[tuple[int, int]], *, bulk: bool = False) -> None:
+    """Hand (message id, shop id) pairs to the broker, one task per shop and batch (on the bulk queue for
+    `bulk`). Never raises and never blocks long (the broker connection has short timeouts): a message the
+    broker did not take stays QUEUED for the sweeper."""
     from messaging.tasks import send_messages
 
     by_shop: dict[int, list[int]] = {}
     for message_id, shop_id in messages:
         by_shop.setdefault(shop_id, []).append(message_id)
+    size = BULK_BATCH if bulk else PUBLISH_BATCH
+    route = {"queue": settings.CELERY_BULK_QUEUE} if bulk else {}
     for shop_id, ids in by_shop.items():
-        for start in range(0, len(ids), PUBLISH_BATCH):
+        for start in range(0, len(ids), size):
             try:
-                send_messages.apply_async(args=[shop_id, ids[start : start + PUBLISH_BATCH]], retry=False)
+                send_messages.apply_async(args=[shop_id, ids[start : start + size]], retry=False, **route)
             except Exception:  # broker down or slow: the sweeper will publish them
                 logger.warning("could not publish messages %s; the sweeper will", ids[start:])
                 return
@@ -110,10 +117,11 @@ def message_send(*, message_id: int, shop_id: int) -> str:
         message.status = OutboundMessage.Status.SENDING
         message.attempts += 1
         message.save(update_fields=["status", "attempts", "updated_at"])
-        text = text_to_send(message)
+        content = content_to_send(message)
     # Outside the transaction and the lock: the provider may take seconds.
+    throttle.throttle_wait(shop_id=shop_id, channel=message.channel)
     try:
-        provider_id = _deliver(message, text)
+        provider_id = _deliver(message, *content)
     except TransientSendError as exc:
         return _after_failure(message, str(exc), transient=True)
     except Exception as exc:
@@ -167,7 +175,25 @@ def text_to_send(message: OutboundMessage) -> str:
     return message.body_text.replace(INVITATION_LINK, url)
 
 
-def _deliver(message: OutboundMessage, text: str) -> str:
+def content_to_send(message: OutboundMessage) -> tuple[str, str, dict]:
+    """Text, HTML and headers as they go out: the invitation link, and a marketing message's own
+    unsubscribe and preferences links (signed for its customer) with the RFC 8058 one-click headers."""
+    text, html, headers = text_to_send(message), message.body_html, dict(message.headers)
+    links = (UNSUBSCRIBE_LINK, PREFERENCES_LINK)
+    if message.customer is not None and any(mark in text or mark in html for mark in links):
+        from messaging.render import link
+
+        unsubscribe = link(message.customer, "unsubscribe", "messaging:unsubscribe")
+        preferences = link(message.customer, "preferences", "messaging:preferences")
+        for mark, url in ((UNSUBSCRIBE_LINK, unsubscribe), (PREFERENCES_LINK, preferences)):
+            text, html = text.replace(mark, url), html.replace(mark, url)
+        if message.channel == OutboundMessage.Channel.EMAIL:
+            headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return text, html, headers
+
+
+def _deliver(message: OutboundMessage, text: str, html: str, headers: dict) -> str:
     if message.channel == OutboundMessage.Channel.EMAIL:
         # Dated when it leaves, in the shop's own zone (Django's default says -0000, "zone unknown").
         date = format_datetime(timezone.now().astimezone(message.shop.tzinfo))
@@ -176,10 +202,10 @@ def _deliver(message: OutboundMessage, text: str) -> str:
             body=text,
             from_email=message.sender or None,
             to=[message.recipient],
-            headers={**message.headers, "Date": date},
+            headers={**headers, "Date": date},
         )
-        if message.body_html:
-            email.attach_alternative(message.body_html, "text/html")
+        if html:
+            email.attach_alternative(html, "text/html")
         try:
             email.send()
         except OSError as exc:  # SMTP / network trouble

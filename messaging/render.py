@@ -8,10 +8,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from messaging import tokens, wording
-from messaging.models import INVITATION_LINK
+from messaging.models import INVITATION_LINK, PREFERENCES_LINK, UNSUBSCRIBE_LINK
 
 
 @dataclass
@@ -145,3 +146,25 @@ def data_copy(shop, customer) -> Rendered:
         subject = _("Your data at %(shop)s") % {"shop": shop.name}
         text = render_to_string("messaging/email/data_copy.txt", context)
     return Rendered(subject=subject, text=text, headers={"Auto-Submitted": "auto-generated"})
+
+
+def marketing_email(shop, *, subject: str, text: str, html: str) -> Rendered:
+    """A campaign's email in the shop's layout: its text and its HTML body (already safe), then the shop's
+    name and address, the unsubscribe and preferences links (put in per customer by the worker, which also
+    adds the RFC 8058 one-click headers) and the privacy notice."""
+    links = {"unsubscribe_url": UNSUBSCRIBE_LINK, "preferences_url": PREFERENCES_LINK}
+    with translation.override(shop.language):
+        body_text = render_to_string("messaging/email/marketing.txt", {"shop": shop, "body": text, **links})
+        body_html = render_to_string(
+            "messaging/email/marketing.html",
+            {"shop": shop, "subject": subject, "body_html": mark_safe(html), **links},  # noqa: S308
+        )
+    return Rendered(subject=subject, text=body_text, html=body_html)
+
+
+def marketing_sms(shop, *, text: str) -> Rendered:
+    """A campaign's text: the shop's name first, the message, then how to stop (every marketing text says
+    both). Plain text, not HTML-escaped."""
+    with translation.override(shop.language):
+        body = render_to_string("messaging/sms/marketing.txt", {"shop": shop, "body": text.strip()}).strip()
+    return Rendered(subject="", text=body)

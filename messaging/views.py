@@ -286,12 +286,16 @@ def dev_outbox(request):
 def dev_outbox_email(request, pk):
     if not settings.DEV_OUTBOX:
         raise Http404
-    message = OutboundMessage.objects.filter(shop=request.shop, pk=pk, channel="email").first()
+    message = (
+        OutboundMessage.objects.filter(shop=request.shop, pk=pk, channel="email")
+        .select_related("customer")
+        .first()
+    )
     if message is None:
         raise Http404
-    # Development only (DEV_OUTBOX): an invitation's link is made here as the worker makes it when sending.
-    text = outbox.text_to_send(message)
-    response = HttpResponse(message.body_html or f"<pre>{urlize(text, autoescape=True)}</pre>")
+    # Development only (DEV_OUTBOX): the links are made here as the worker makes them when sending.
+    text, html, _headers = outbox.content_to_send(message)
+    response = HttpResponse(html or f"<pre>{urlize(text, autoescape=True)}</pre>")
     # The stored email as the customer sees it: no scripts, links open normally.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:"
     return response

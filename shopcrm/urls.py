@@ -55,6 +55,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("customers/", include("customers.urls")),
     path("checkout/", include("checkout.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("messaging.urls")),
     path("", include("messaging.settings_urls")),
 ]

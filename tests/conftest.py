@@ -205,7 +205,12 @@ def start_worker(tmp_path):
         procs.append(
             subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "shopcrm", "worker", "--pool", "solo"]
-                + ["-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle"]
+                + [
+                    "-Q",
+                    f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_BULK_QUEUE}",
+                    "--without-gossip",
+                    "--without-mingle",
+                ]
                 + ["--loglevel", "warning"],
                 env=env,
                 stdout=subprocess.DEVNULL,

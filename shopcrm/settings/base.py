@@ -6,6 +6,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from shopcrm.dev import embedded
 
@@ -224,6 +225,19 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 # Marketing and consent-request texts wait for the shop's legal hours (messaging.windows).
 SMS_SEND_WINDOWS = env.bool("SMS_SEND_WINDOWS", default=True)
 
+# Messages per second the workers send, per shop and for the whole platform, on each channel
+# (messaging.throttle); 0 is no limit. Match them to the providers' contracts.
+SEND_RATES = {
+    "email": {
+        "shop": env.int("SEND_RATE_EMAIL_SHOP", default=50),
+        "platform": env.int("SEND_RATE_EMAIL", default=200),
+    },
+    "sms": {
+        "shop": env.int("SEND_RATE_SMS_SHOP", default=5),
+        "platform": env.int("SEND_RATE_SMS", default=30),
+    },
+}
+
 # Shared between web and workers: the progress of exports and imports running as tasks.
 CACHES = {
     "default": {
@@ -249,6 +263,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="shopcrm")
+# Campaigns' messages (messaging.outbox.message_publish(bulk=True)); every worker reads both queues.
+CELERY_BULK_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-bulk"
+# A worker started without -Q consumes every queue listed here.
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_BULK_QUEUE)]
 CELERY_TASK_IGNORE_RESULT = True
 # Every retry countdown must stay well under this, or Redis redelivers a task that is merely waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -263,6 +281,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "messaging.sweep_outbox", "schedule": 60.0},
+    "launch-campaigns": {"task": "campaigns.launch_due", "schedule": 60.0},
     "purge-export-and-import-files": {"task": "customers.purge_files", "schedule": 3600.0},
     "retention": {"task": "customers.retention_run", "schedule": 86400.0},
 }

@@ -22,6 +22,10 @@ SMS_SEND_WINDOWS = env.bool("SMS_SEND_WINDOWS", default=False)
 # The worker test reads a task's return value back through Redis.
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-{os.getpid()}"
+CELERY_BULK_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-bulk"
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_BULK_QUEUE)]  # noqa: F405
+# Tests send as fast as they can unless one turns the rates on (tests/messaging/test_throttle.py).
+SEND_RATES = {"email": {}, "sms": {}}
 
 # Serve static files straight from static/ (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True

@@ -181,7 +181,58 @@
     });
   }
 
+  // The campaign editor: the SMS's length as it will go (shop name and stop wording included), each field
+  // counted as data-allowance characters; which part of the form applies to the channel chosen.
+  var GSM7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM7_EXT = "^{}\\[~]|€\f";
+  function smsCount(text) {
+    var units = 0, outside = [];
+    for (var i = 0; i < text.length; i++) {
+      var ch = text[i];
+      if (GSM7.indexOf(ch) >= 0) units += 1;
+      else if (GSM7_EXT.indexOf(ch) >= 0) units += 2;
+      else if (outside.indexOf(ch) < 0) outside.push(ch);
+    }
+    if (!outside.length) return { units: units, segments: units <= 160 ? 1 : Math.ceil(units / 153), encoding: "GSM-7", outside: [] };
+    units = 0;
+    for (var j = 0; j < text.length; j++) units += text.charCodeAt(j) > 0xffff ? 2 : 1;
+    return { units: units, segments: units <= 70 ? 1 : Math.ceil(units / 67), encoding: "UCS-2", outside: outside };
+  }
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+  function wireCampaignForm(root) {
+    root.querySelectorAll(".campaign-form").forEach(function (form) {
+      if (form.dataset.wired) return;
+      form.dataset.wired = "1";
+      var body = form.querySelector("textarea[data-sms-counter]");
+      var counter = body && document.getElementById(body.dataset.smsCounter);
+      function channel() {
+        var checked = form.querySelector("input[name=channel]:checked");
+        return checked ? checked.value : "email";
+      }
+      function update() {
+        var sms = channel() === "sms";
+        form.querySelectorAll(".campaign-form__email").forEach(function (el) { el.hidden = sms; });
+        form.querySelectorAll(".campaign-form__sms").forEach(function (el) { el.hidden = !sms; });
+        if (!counter || !sms) return;
+        var allowance = new Array(Number(counter.dataset.allowance) + 1).join("x");
+        var text = counter.dataset.prefix + body.value.trim().replace(/\{\{\s*[^{}]*?\s*\}\}/g, allowance) + "\n" + counter.dataset.suffix;
+        var count = smsCount(text);
+        var line = fill(count.segments === 1 ? counter.dataset.one : counter.dataset.many, { chars: count.units, segments: count.segments, encoding: count.encoding });
+        if (count.outside.length) line += " · " + fill(counter.dataset.ucs, { chars: count.outside.join(" ") });
+        if (count.segments > Number(counter.dataset.max)) line += " · " + counter.dataset.over;
+        counter.textContent = line;
+        counter.classList.toggle("sms-counter--over", count.segments > Number(counter.dataset.max));
+      }
+      form.addEventListener("input", update);
+      form.addEventListener("change", update);
+      update();
+    });
+  }
+
   function wireAll(root) {
+    wireCampaignForm(root);
     wirePreview(root);
     focusFirstEmpty(root);
     wireAutosubmit(root);

@@ -1,0 +1,414 @@
+"""Campaigns: write one, check who it reaches, send it now or at a time, cancel it.
+
+Services and selectors; every function takes `shop`. Sending is in `campaigns.sending` (the job that
+writes the outbox rows); this module decides what may be sent and records the admin's choices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.http import QueryDict
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from campaigns import content
+from campaigns.models import Campaign, Delivery
+from customers.desk import listing, segments
+from customers.desk.saved_search import tidy
+from customers.forms import customer_filter_form
+from customers.models import Customer, Segment
+from messaging import consent, marketing, render, windows
+from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel, ConsentEvent, OutboundMessage
+from messaging.services import message_queue
+
+logger = logging.getLogger(__name__)
+
+NAME_MAX = Campaign._meta.get_field("name").max_length
+SUBJECT_MAX = Campaign._meta.get_field("subject").max_length
+BODY_MAX = 5000
+SCHEDULE_AHEAD_MAX = dt.timedelta(days=365)
+
+
+# --- selectors -----------------------------------------------------------------------------------------
+
+
+def campaign_list(*, shop) -> list[Campaign]:
+    return list(Campaign.objects.filter(shop=shop).select_related("segment", "created_by")[:200])
+
+
+def campaign_get(*, shop, pk) -> Campaign:
+    """The campaign of `shop` with this id; Campaign.DoesNotExist for anything else (another shop's too)."""
+    if not str(pk).isdigit():
+        raise Campaign.DoesNotExist
+    return Campaign.objects.select_related("segment").get(shop=shop, pk=int(pk))
+
+
+def audience_params(campaign: Campaign) -> QueryDict:
+    """The audience's filters: the segment's as they are now, else those saved with the campaign."""
+    if campaign.segment_id is not None and campaign.segment is not None:
+        return segments.segment_params(campaign.segment)
+    return QueryDict(campaign.filters)
+
+
+def audience_queryset(*, shop, campaign: Campaign) -> QuerySet[Customer]:
+    form = customer_filter_form(shop, audience_params(campaign))
+    return listing.customer_filter_queryset(shop=shop, filters=form.to_filter())
+
+
+def audience_split(*, shop, campaign: Campaign) -> dict[str, int]:
+    """Eligible ('') and excluded (by `marketing.Exclusion`) counts of the campaign's audience now."""
+    return marketing.audience_split(
+        shop=shop, channel=campaign.channel, audience=audience_queryset(shop=shop, campaign=campaign)
+    )
+
+
+def audience_rows(*, shop, campaign: Campaign):
+    return marketing.audience_rows(
+        shop=shop, channel=campaign.channel, audience=audience_queryset(shop=shop, campaign=campaign)
+    )
+
+
+def audience_unsent(*, shop, campaign: Campaign) -> QuerySet[Customer]:
+    """The audience less the customers this campaign already has a message for."""
+    delivered = Delivery.objects.filter(shop=shop, campaign=campaign, customer=OuterRef("pk"))
+    return audience_queryset(shop=shop, campaign=campaign).exclude(Exists(delivered))
+
+
+# --- writing a campaign --------------------------------------------------------------------------------
+
+
+def _cleaned(shop, *, name, channel, subject, body) -> dict:
+    errors: dict[str, list[str]] = {}
+    name = " ".join((name or "").split())
+    subject = " ".join((subject or "").split())
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not name:
+        errors.setdefault("name", []).append(_("Give the campaign a name."))
+    elif len(name) > NAME_MAX:
+        errors.setdefault("name", []).append(_("At most %(limit)d characters.") % {"limit": NAME_MAX})
+    if channel not in Channel.values:
+        errors.setdefault("channel", []).append(_("Choose email or SMS."))
+    if channel == Channel.EMAIL:
+        if not subject:
+            errors.setdefault("subject", []).append(_("An email needs a subject."))
+        elif len(subject) > SUBJECT_MAX:
+            errors.setdefault("subject", []).append(
+                _("At most %(limit)d characters.") % {"limit": SUBJECT_MAX}
+            )
+        subject, problems = content.fields_check(shop, subject)
+        if problems:
+            errors.setdefault("subject", []).extend(problems)
+    else:
+        subject = ""
+    if not body:
+        errors.setdefault("body", []).append(_("Write the message."))
+    elif len(body) > BODY_MAX:
+        errors.setdefault("body", []).append(_("At most %(limit)d characters.") % {"limit": BODY_MAX})
+    body, problems = content.fields_check(shop, body)
+    if problems:
+        errors.setdefault("body", []).extend(problems)
+    if channel == Channel.SMS and body and "body" not in errors:
+        count = content.sms_count(render.marketing_sms(shop, text=content.shop_name_put(shop, body)).text)
+        if count.count > content.SMS_MAX_SEGMENTS:
+            errors.setdefault("body", []).append(
+                _("This text would take %(count)d SMS segments; at most %(limit)d may go. Shorten it.")
+                % {"count": count.count, "limit": content.SMS_MAX_SEGMENTS}
+            )
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "channel": channel, "subject": subject, "body": body}
+
+
+def _audience_fields(shop, *, segment_id, filters) -> dict:
+    if segment_id:
+        try:
+            segment = segments.segment_get(shop=shop, pk=segment_id)
+        except Segment.DoesNotExist:
+            raise ValidationError({"audience": _("Choose one of the shop's segments.")}) from None
+        return {"segment": segment, "filters": segment.filters}
+    return {"segment": None, "filters": tidy(QueryDict(filters or "")).urlencode()}
+
+
+@transaction.atomic
+def campaign_create(*, shop, by, name, channel, subject, body, segment_id=None, filters="") -> Campaign:
+    """A draft campaign. Raises ValidationError next to the field it concerns."""
+    fields = _cleaned(shop, name=name, channel=channel, subject=subject, body=body)
+    fields.update(_audience_fields(shop, segment_id=segment_id, filters=filters))
+    return Campaign.objects.create(shop=shop, created_by=by, **fields)
+
+
+@transaction.atomic
+def campaign_update(*, shop, campaign: Campaign, name, channel, subject, body, segment_id=None, filters=""):
+    """Change a draft (or a scheduled campaign that has not started). Once it is sending, it is refused:
+    its messages are already written."""
+    locked = Campaign.objects.select_for_update().get(shop=shop, pk=campaign.pk)
+    if not locked.editable:
+        raise ValidationError(_("This campaign is already sending or sent: it can no longer be changed."))
+    fields = _cleaned(shop, name=name, channel=channel, subject=subject, body=body)
+    fields.update(_audience_fields(shop, segment_id=segment_id, filters=filters))
+    for key, value in fields.items():
+        setattr(locked, key, value)
+    locked.updated_at = timezone.now()
+    locked.save()
+    return locked
+
+
+# --- sending ------------------------------------------------------------------------------------------
+
+
+def _send_checks(shop, campaign: Campaign, *, seen: int | None) -> int:
+    """Re-count the audience as it is now; refuse an empty one, one that changed since the admin looked
+    (`seen`), and texts from a shop that gave no contact. Returns the eligible count."""
+    if campaign.channel == Channel.SMS and not consent.shop_reachable(shop):
+        raise ValidationError(consent.NO_CONTACT)
+    eligible = audience_split(shop=shop, campaign=campaign)[marketing.ELIGIBLE]
+    if not eligible:
+        raise ValidationError(_("Nobody in this audience may receive it: nothing was sent."))
+    if seen is not None and seen != eligible:
+        raise ValidationError(
+            _(
+                "The audience changed since you looked: %(now)d customers may receive it now, not "
+                "%(seen)d. Check the counts again, then send."
+            )
+            % {"now": eligible, "seen": seen}
+        )
+    return eligible
+
+
+def _locked_draft(shop, campaign: Campaign) -> Campaign:
+    locked = Campaign.objects.select_for_update().get(shop=shop, pk=campaign.pk)
+    if locked.status == Campaign.Status.CANCELLED:
+        raise ValidationError(_("This campaign was cancelled."))
+    if not locked.editable:
+        raise ValidationError(_("This campaign is already sending or sent."))
+    return locked
+
+
+@transaction.atomic
+def campaign_send(*, shop, by, campaign: Campaign, seen: int | None) -> Campaign:
+    """Send now: the campaign starts sending once this commits (the job `campaigns.send_campaign` writes
+    its messages). A second press finds it already sending and is refused; nothing is sent twice."""
+    locked = _locked_draft(shop, campaign)
+    eligible = _send_checks(shop, locked, seen=seen)
+    now = timezone.now()
+    locked.status, locked.started_at, locked.scheduled_at = Campaign.Status.SENDING, now, None
+    locked.sent_by, locked.audience_count, locked.updated_at = by, eligible, now
+    locked.save()
+    _launch_on_commit(locked)
+    return locked
+
+
+def _launch_on_commit(campaign: Campaign) -> None:
+    from campaigns.tasks import send_campaign
+
+    ids = (campaign.pk, campaign.shop_id)
+    transaction.on_commit(lambda: _publish(send_campaign, *ids))
+
+
+def _publish(task, campaign_id: int, shop_id: int) -> None:
+    try:
+        task.apply_async(args=[campaign_id, shop_id], retry=False)
+    except Exception:  # broker down: the beat task `campaigns.launch_due` restarts it within minutes
+        logger.warning("could not publish campaign %s; the beat task will", campaign_id)
+
+
+def schedule_parse(shop, value: str) -> dt.datetime:
+    """A date and time typed in the shop's time zone (an <input type="datetime-local">)."""
+    try:
+        naive = dt.datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        raise ValidationError({"scheduled_at": _("Choose a date and a time.")}) from None
+    if naive.tzinfo is not None:
+        return naive
+    return timezone.make_aware(naive, shop.tzinfo)
+
+
+@transaction.atomic
+def campaign_schedule(*, shop, by, campaign: Campaign, at: dt.datetime, seen: int | None) -> Campaign:
+    """Send at `at` (in the future, within a year). The audience is counted again when it starts."""
+    now = timezone.now()
+    if at <= now:
+        raise ValidationError({"scheduled_at": _("Choose a time in the future.")})
+    if at > now + SCHEDULE_AHEAD_MAX:
+        raise ValidationError({"scheduled_at": _("Choose a time within a year.")})
+    locked = _locked_draft(shop, campaign)
+    locked.audience_count = _send_checks(shop, locked, seen=seen)
+    locked.status, locked.scheduled_at, locked.sent_by, locked.updated_at = (
+        Campaign.Status.SCHEDULED,
+        at,
+        by,
+        now,
+    )
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def campaign_unschedule(*, shop, campaign: Campaign) -> Campaign:
+    """Back to a draft (nothing was sent)."""
+    locked = Campaign.objects.select_for_update().get(shop=shop, pk=campaign.pk)
+    if locked.status != Campaign.Status.SCHEDULED:
+        raise ValidationError(_("This campaign is not scheduled."))
+    locked.status, locked.scheduled_at, locked.updated_at = Campaign.Status.DRAFT, None, timezone.now()
+    locked.save()
+    return locked
+
+
+def campaign_cancellable(campaign: Campaign, queued: int) -> bool:
+    if campaign.status in (Campaign.Status.SCHEDULED, Campaign.Status.SENDING):
+        return True
+    return campaign.status == Campaign.Status.SENT and queued > 0
+
+
+@transaction.atomic
+def campaign_cancel(*, shop, campaign: Campaign) -> int:
+    """Stop a scheduled or sending campaign: what has not left yet never will (messages already with the
+    provider cannot be called back). Returns how many messages were held back."""
+    locked = Campaign.objects.select_for_update().get(shop=shop, pk=campaign.pk)
+    queued = _campaign_messages(shop, locked).filter(status=OutboundMessage.Status.QUEUED)
+    if not campaign_cancellable(locked, queued.count()):
+        raise ValidationError(_("Nothing is left to cancel: the campaign is not sending."))
+    held = queued.update(status=OutboundMessage.Status.CANCELLED, updated_at=timezone.now())
+    locked.status, locked.cancelled_at, locked.updated_at = (
+        Campaign.Status.CANCELLED,
+        timezone.now(),
+        timezone.now(),
+    )
+    locked.save()
+    return held
+
+
+def _campaign_messages(shop, campaign: Campaign) -> QuerySet[OutboundMessage]:
+    return OutboundMessage.objects.filter(
+        shop=shop,
+        pk__in=Delivery.objects.filter(shop=shop, campaign=campaign).values("message_id"),
+    )
+
+
+def window_note(shop, campaign: Campaign, at: dt.datetime | None = None) -> str:
+    """For texts: when they will really go if `at` (default: now) is outside the shop's send window."""
+    if campaign.channel != Channel.SMS or not settings.SMS_SEND_WINDOWS:
+        return ""
+    opening = windows.next_opening(shop, at)
+    if opening is None:
+        return ""
+    when = formats.date_format(timezone.localtime(opening, shop.tzinfo), "SHORT_DATETIME_FORMAT")
+    return _("Texts may go only within the shop's hours for texts: they will wait until %(when)s.") % {
+        "when": when
+    }
+
+
+# --- previews and tests -------------------------------------------------------------------------------
+
+
+def rendered_for(shop, campaign: Campaign, person: content.Person):
+    """The message one person would get (links shown as they will be made for them)."""
+    body = content.shop_name_put(shop, campaign.body)
+    subject = content.shop_name_put(shop, campaign.subject)
+    if campaign.channel == Channel.SMS:
+        rendered = render.marketing_sms(shop, text=content.personalise(body, person))
+    else:
+        rendered = render.marketing_email(
+            shop,
+            subject=content.personalise(subject, person),
+            text=content.personalise(content.email_text(body), person),
+            html=content.personalise(content.email_html(body), person, html=True),
+        )
+    return rendered
+
+
+def preview_people(*, shop, campaign: Campaign, limit: int = 20) -> list[Customer]:
+    """Customers the admin may preview the message as: the first eligible ones of its audience."""
+    rows = []
+    for row in audience_rows(shop=shop, campaign=campaign):
+        if row.reason == marketing.ELIGIBLE:
+            rows.append(row.customer_id)
+            if len(rows) >= limit:
+                break
+    found = Customer.objects.filter(shop=shop, pk__in=rows).prefetch_related("pets")
+    return sorted(found, key=lambda c: (c.last_name_key, c.first_name_key, c.pk))
+
+
+def preview_customer(*, shop, pk: int) -> Customer | None:
+    """A customer of `shop` to preview as (None for another shop's or an unknown id)."""
+    return Customer.objects.filter(shop=shop, pk=pk).prefetch_related("pets").first()
+
+
+@transaction.atomic
+def campaign_test_send(*, shop, by, campaign: Campaign, phone: str = "", person=None) -> OutboundMessage:
+    """One copy to the admin: by email to their own address, or by text to `phone` (already an E.164
+    number). Marked a test, sent at once (no send window), never counted in the campaign's results."""
+    if person is None:
+        first, _sep, last = (getattr(by, "full_name", "") or "").partition(" ")
+        person = content.Person(first_name=first, last_name=last)
+    rendered = rendered_for(shop, campaign, person)
+    note = _("[test: each customer gets their own link here]")
+    for mark in (UNSUBSCRIBE_LINK, PREFERENCES_LINK):
+        rendered.text = rendered.text.replace(mark, note)
+        rendered.html = rendered.html.replace(mark, "#")
+    if campaign.channel == Channel.EMAIL:
+        recipient = by.email
+        rendered.subject = _("[Test] %(subject)s") % {"subject": rendered.subject}
+    else:
+        if not phone:
+            raise ValidationError({"phone": _("Type the mobile phone the test goes to.")})
+        recipient = phone
+    return message_queue(
+        shop=shop,
+        customer=None,
+        channel=campaign.channel,
+        kind=OutboundMessage.Kind.CAMPAIGN_TEST,
+        recipient=recipient,
+        rendered=rendered,
+        by=by,
+    )
+
+
+# --- results ------------------------------------------------------------------------------------------
+
+RESULT_STATUSES = {
+    # shown as: the outbox statuses it counts
+    "queued": (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING),
+    "sent": (OutboundMessage.Status.SENT,),
+    "delivered": (OutboundMessage.Status.DELIVERED,),
+    "bounced": (OutboundMessage.Status.BOUNCED, OutboundMessage.Status.DEFERRED),
+    "failed": (OutboundMessage.Status.FAILED,),
+    "held": (OutboundMessage.Status.SUPPRESSED,),
+    "cancelled": (OutboundMessage.Status.CANCELLED,),
+}
+
+
+def campaign_results(*, shop, campaign: Campaign) -> dict[str, int]:
+    """Per campaign: its messages by what became of them, and how many recipients unsubscribed (or
+    replied STOP, or complained) on its channel since it started."""
+    counts = dict(
+        Delivery.objects.filter(shop=shop, campaign=campaign)
+        .values_list("message__status")
+        .annotate(n=Count("pk"))
+        .values_list("message__status", "n")
+    )
+    results = {key: sum(counts.get(s, 0) for s in statuses) for key, statuses in RESULT_STATUSES.items()}
+    results["total"] = sum(counts.values())
+    opted_out = 0
+    if campaign.started_at is not None:
+        opted_out = (
+            ConsentEvent.objects.filter(
+                shop=shop,
+                channel=campaign.channel,
+                purpose=consent.MARKETING,
+                action__in=[ConsentEvent.Action.WITHDRAWN, ConsentEvent.Action.COMPLAINED],
+                at__gte=campaign.started_at,
+                customer_id__in=Delivery.objects.filter(shop=shop, campaign=campaign).values("customer_id"),
+            )
+            .values("customer_id")
+            .distinct()
+            .count()
+        )
+    results["opted_out"] = opted_out
+    return results
