@@ -125,6 +125,11 @@ class Person:
     last_name: str = ""
     pet_name: str = ""
 
+    @classmethod
+    def placeholder(cls) -> Person:
+        """Nobody in particular: each field shows where it goes."""
+        return cls(_("[first name]"), _("[last name]"), _("[pet's name]"))
+
 
 def person_of(customer, *, pet_month: int | None = None) -> Person:
     """The values a customer's copy uses: the pet is their first one (one born in `pet_month` first)."""

@@ -335,6 +335,14 @@ def preview_people(*, shop, campaign: Campaign, limit: int = 20) -> list[Custome
     return sorted(found, key=lambda c: (c.last_name_key, c.first_name_key, c.pk))
 
 
+def recipients_first(*, shop, campaign: Campaign, limit: int = 20) -> list[Customer]:
+    """The first customers the campaign was written to (to preview it as they got it)."""
+    ids = Delivery.objects.filter(shop=shop, campaign=campaign).order_by("customer_id")
+    ids = list(ids.values_list("customer_id", flat=True)[:limit])
+    found = Customer.objects.filter(shop=shop, pk__in=ids).prefetch_related("pets")
+    return sorted(found, key=lambda c: (c.last_name_key, c.first_name_key, c.pk))
+
+
 def preview_customer(*, shop, pk: int) -> Customer | None:
     """A customer of `shop` to preview as (None for another shop's or an unknown id)."""
     return Customer.objects.filter(shop=shop, pk=pk).prefetch_related("pets").first()
@@ -375,7 +383,13 @@ def campaign_test_send(*, shop, by, campaign: Campaign, phone: str = "", person=
 RESULT_STATUSES = {
     # shown as: the outbox statuses it counts
     "queued": (OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING),
-    "sent": (OutboundMessage.Status.SENT,),
+    # Everything that left: sent, and what the provider said of it since.
+    "sent": (
+        OutboundMessage.Status.SENT,
+        OutboundMessage.Status.DELIVERED,
+        OutboundMessage.Status.BOUNCED,
+        OutboundMessage.Status.DEFERRED,
+    ),
     "delivered": (OutboundMessage.Status.DELIVERED,),
     "bounced": (OutboundMessage.Status.BOUNCED, OutboundMessage.Status.DEFERRED),
     "failed": (OutboundMessage.Status.FAILED,),

@@ -22,6 +22,7 @@ from customers.desk.views.listing import list_params
 from customers.desk.views.segments import segment_description
 from customers.normalise import phone_e164, phone_parse
 from messaging import marketing
+from messaging import render as message_render
 from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel
 from messaging.sms.segments import non_gsm_characters, sms_segments
 from shopcrm.decorators import admin_required
@@ -124,12 +125,14 @@ def _content_fields(form) -> dict:
 
 
 def _edit_context(request, form, campaign):
+    # What every text adds around the message, for the editor's live counter.
+    prefix, suffix = message_render.marketing_sms(request.shop, text="\0").text.split("\0")
     return {
         "form": form,
         "campaign": campaign,
         "fields": content.fields_allowed(request.shop),
-        "shop_prefix": f"{request.shop.name}: ",
-        "stop_wording": _("Reply STOP to stop texts."),
+        "shop_prefix": prefix,
+        "stop_wording": suffix.strip(),
         "allowance": content.FIELD_ALLOWANCE,
         "max_segments": content.SMS_MAX_SEGMENTS,
     }
@@ -195,6 +198,7 @@ def _detail_context(request, campaign, **more):
         results = services.campaign_results(shop=shop, campaign=campaign)
         context["results"] = results
         context["cancellable"] = services.campaign_cancellable(campaign, results["queued"])
+        context["people"] = services.recipients_first(shop=shop, campaign=campaign)
     person = None
     people = context.get("people") or []
     chosen = request.GET.get("as", "")
@@ -202,7 +206,7 @@ def _detail_context(request, campaign, **more):
     if person_of is not None:
         person = content.person_of(person_of)
     context["preview_as"] = person_of
-    context["preview"] = _preview(shop, campaign, person or content.Person())
+    context["preview"] = _preview(shop, campaign, person or content.Person.placeholder())
     context.update(more)
     return context
 
@@ -247,7 +251,7 @@ def campaign_preview_email(request, pk):
     campaign = found_or_404(services.campaign_get, shop=request.shop, pk=pk)
     if campaign.channel != Channel.EMAIL:
         raise Http404
-    person = content.Person()
+    person = content.Person.placeholder()
     chosen = request.GET.get("as", "")
     if chosen.isdigit():
         customer = services.preview_customer(shop=request.shop, pk=int(chosen))
