@@ -68,3 +68,16 @@ class TestSendForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
+
+
+class AutomationForm(forms.Form):
+    enabled = forms.BooleanField(label=_("Send it every month"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, widget=forms.RadioSelect)
+    subject = forms.CharField(
+        label=_("Subject"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 7, "data-sms-counter": "campaign-counter"}),
+    )

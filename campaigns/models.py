@@ -111,3 +111,70 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.customer_id}"
+
+
+class Automation(models.Model):
+    """A message the shop sends by itself, on a rule: the pet-birthday promotion, once a month to the owners
+    of pets born that month who agreed to marketing on its channel. One per shop and kind."""
+
+    class Kind(models.TextChoices):
+        PET_BIRTHDAY = "pet_birthday", _("Pet birthday promotion")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    enabled = models.BooleanField(_("Send it every month"), default=False)
+    channel = models.CharField(_("Channel"), max_length=5, choices=Channel.choices, default=Channel.EMAIL)
+    subject = models.CharField(_("Subject"), max_length=200, blank=True)
+    body = models.TextField(_("Message"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "kind"], name="automation_once_per_shop")]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class AutomationRun(models.Model):
+    """One month of an automation: written once, whatever reruns (unique per automation and month)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="runs", db_index=False)
+    period = models.CharField(max_length=7)  # "2026-12", in the shop's time zone
+    month = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cursor = models.BigIntegerField(default=0)
+    written = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["automation", "period"], name="automation_run_once_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.automation_id}:{self.period}"
+
+
+class AutomationDelivery(models.Model):
+    """One customer's message of one month's run: at most one, even with two pets born that month."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    run = models.ForeignKey(
+        AutomationRun, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField("messaging.OutboundMessage", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "customer"], name="automation_once_per_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.customer_id}"

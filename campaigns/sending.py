@@ -27,18 +27,35 @@ logger = logging.getLogger(__name__)
 CHUNK = 10_000
 
 
-def campaign_content(shop, campaign: Campaign) -> marketing.Content:
+def message_content(shop, *, channel: str, subject: str, body: str, label: str) -> marketing.Content:
     """What every recipient gets, before their own fields and links are put in."""
-    body = content.shop_name_put(shop, campaign.body)
-    if campaign.channel == Channel.SMS:
-        return marketing.Content(
-            subject="", text=render.marketing_sms(shop, text=body).text, label=campaign.name
-        )
-    subject = content.shop_name_put(shop, campaign.subject)
+    body = content.shop_name_put(shop, body)
+    if channel == Channel.SMS:
+        return marketing.Content(subject="", text=render.marketing_sms(shop, text=body).text, label=label)
+    subject = content.shop_name_put(shop, subject)
     rendered = render.marketing_email(
         shop, subject=subject, text=content.email_text(body), html=content.email_html(body)
     )
-    return marketing.Content(subject=subject, text=rendered.text, html=rendered.html, label=campaign.name)
+    return marketing.Content(subject=subject, text=rendered.text, html=rendered.html, label=label)
+
+
+def chunk_write(*, shop, unsent, cursor: int, chunk: int, channel: str, kind: str, body, by, pet_month=None):
+    """The next `chunk` customers of `unsent` (customers with no message of this send yet) after `cursor`:
+    one outbox row for each eligible one. Returns (the ids taken, [(message id, customer id)]); no ids
+    means the send is done. In the caller's transaction, which holds the send's row lock."""
+    ids = list(unsent.filter(pk__gt=cursor).order_by("pk").values_list("pk", flat=True)[:chunk])
+    if not ids:
+        return [], []
+    written = marketing.marketing_messages_write(
+        shop=shop,
+        channel=channel,
+        kind=kind,
+        audience=Customer.objects.filter(pk__in=ids),
+        content=body,
+        by=by,
+        pet_month=pet_month,
+    )
+    return ids, written
 
 
 def campaign_write_chunk(*, campaign_id: int, shop_id: int, chunk: int = CHUNK) -> bool:
@@ -53,25 +70,27 @@ def campaign_write_chunk(*, campaign_id: int, shop_id: int, chunk: int = CHUNK) 
         if campaign is None or campaign.status != Campaign.Status.SENDING:
             return False
         shop = campaign.shop
-        ids = list(
-            services.audience_unsent(shop=shop, campaign=campaign)
-            .filter(pk__gt=campaign.cursor)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:chunk]
+        ids, written = chunk_write(
+            shop=shop,
+            unsent=services.audience_unsent(shop=shop, campaign=campaign),
+            cursor=campaign.cursor,
+            chunk=chunk,
+            channel=campaign.channel,
+            kind=OutboundMessage.Kind.CAMPAIGN,
+            body=message_content(
+                shop,
+                channel=campaign.channel,
+                subject=campaign.subject,
+                body=campaign.body,
+                label=campaign.name,
+            ),
+            by=campaign.sent_by,
         )
         now = timezone.now()
         if not ids:
             campaign.status, campaign.finished_at, campaign.updated_at = Campaign.Status.SENT, now, now
             campaign.save(update_fields=["status", "finished_at", "updated_at"])
             return False
-        written = marketing.marketing_messages_write(
-            shop=shop,
-            channel=campaign.channel,
-            kind=OutboundMessage.Kind.CAMPAIGN,
-            audience=Customer.objects.filter(pk__in=ids),
-            content=campaign_content(shop, campaign),
-            by=campaign.sent_by,
-        )
         Delivery.objects.bulk_create(
             [
                 Delivery(shop=shop, campaign=campaign, customer_id=customer_id, message_id=message_id)

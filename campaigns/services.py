@@ -83,15 +83,12 @@ def audience_unsent(*, shop, campaign: Campaign) -> QuerySet[Customer]:
 # --- writing a campaign --------------------------------------------------------------------------------
 
 
-def _cleaned(shop, *, name, channel, subject, body) -> dict:
-    errors: dict[str, list[str]] = {}
-    name = " ".join((name or "").split())
+def message_checked(shop, *, channel, subject, body, errors=None) -> dict:
+    """A message's channel, subject and text, tidied, with every field checked; raises ValidationError
+    next to the field (adding to `errors` already found)."""
+    errors = errors if errors is not None else {}
     subject = " ".join((subject or "").split())
     body = (body or "").replace("\r\n", "\n").strip()
-    if not name:
-        errors.setdefault("name", []).append(_("Give the campaign a name."))
-    elif len(name) > NAME_MAX:
-        errors.setdefault("name", []).append(_("At most %(limit)d characters.") % {"limit": NAME_MAX})
     if channel not in Channel.values:
         errors.setdefault("channel", []).append(_("Choose email or SMS."))
     if channel == Channel.EMAIL:
@@ -122,7 +119,18 @@ def _cleaned(shop, *, name, channel, subject, body) -> dict:
             )
     if errors:
         raise ValidationError(errors)
-    return {"name": name, "channel": channel, "subject": subject, "body": body}
+    return {"channel": channel, "subject": subject, "body": body}
+
+
+def _cleaned(shop, *, name, channel, subject, body) -> dict:
+    errors: dict[str, list[str]] = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors.setdefault("name", []).append(_("Give the campaign a name."))
+    elif len(name) > NAME_MAX:
+        errors.setdefault("name", []).append(_("At most %(limit)d characters.") % {"limit": NAME_MAX})
+    fields = message_checked(shop, channel=channel, subject=subject, body=body, errors=errors)
+    return {"name": name, **fields}
 
 
 def _audience_fields(shop, *, segment_id, filters) -> dict:

@@ -47,3 +47,17 @@ def launch_due() -> int:
     for campaign_id, shop_id in stalled:
         send_campaign.apply_async(args=[campaign_id, shop_id], retry=False)
     return len(due) + len(stalled)
+
+
+@shared_task(name="campaigns.pet_birthdays", acks_late=True, ignore_result=True)
+def pet_birthdays() -> int:
+    """Beat, every hour: each pet shop that switched the birthday promotion on writes this month's
+    messages (once per customer and month; a rerun finds them done). Cross-shop only to list the shops."""
+    from campaigns.automations import KIND, pet_birthday_write
+    from campaigns.models import Automation
+
+    with cross_shop("campaigns: pet-birthday promotions of the shops that switched them on"):
+        shops = list(Automation.objects.filter(kind=KIND, enabled=True).values_list("shop_id", flat=True))
+    for shop_id in shops:
+        pet_birthday_write(shop_id=shop_id)
+    return len(shops)

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import content, services
-from campaigns.forms import ALL, FILTERS, CampaignForm, ScheduleForm, TestSendForm
+from campaigns import automations, content, services
+from campaigns.forms import ALL, FILTERS, AutomationForm, CampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign
 from customers.desk import segments
 from customers.desk.views.listing import list_params
@@ -44,7 +44,8 @@ def campaign_list(request):
         (campaign, _audience_label(request.shop, campaign))
         for campaign in services.campaign_list(shop=request.shop)
     ]
-    return render(request, "campaigns/list.html", {"rows": rows})
+    pet = automations.pet_birthday_get(shop=request.shop) if request.shop.pets_enabled else None
+    return render(request, "campaigns/list.html", {"rows": rows, "pet_birthday": pet})
 
 
 def _audience_label(shop, campaign: Campaign) -> str:
@@ -387,3 +388,47 @@ def campaign_audience(request, pk):
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-audience.csv"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def pet_birthday(request):
+    """The pet-birthday promotion: switch it on, its channel and text, and what each month sent."""
+    shop = request.shop
+    if not shop.pets_enabled:
+        raise Http404
+    automation = automations.pet_birthday_get(shop=shop)
+    if request.method == "POST":
+        form = AutomationForm(request.POST)
+        if form.is_valid():
+            try:
+                automation = automations.pet_birthday_save(shop=shop, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                flash.success(
+                    request,
+                    _("Saved: the promotion goes each month.")
+                    if automation.enabled
+                    else _("Saved: the promotion is switched off."),
+                )
+                return redirect("campaigns:pet_birthday")
+    else:
+        form = AutomationForm(
+            initial={
+                "enabled": automation.enabled,
+                "channel": automation.channel,
+                "subject": automation.subject,
+                "body": automation.body,
+            }
+        )
+    sample = content.Person(_("Kim"), "", _("Biscuit"))
+    rendered = services.rendered_for(shop, automation, sample)
+    context = {
+        **_edit_context(request, form, None),
+        "automation": automation,
+        "runs": automations.pet_birthday_runs(shop=shop),
+        "preview_text": rendered.text.replace(UNSUBSCRIBE_LINK, "…").replace(PREFERENCES_LINK, "…"),
+        "preview_subject": rendered.subject,
+    }
+    return render(request, "campaigns/pet_birthday.html", context)

@@ -282,6 +282,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "messaging.sweep_outbox", "schedule": 60.0},
     "launch-campaigns": {"task": "campaigns.launch_due", "schedule": 60.0},
+    "pet-birthdays": {"task": "campaigns.pet_birthdays", "schedule": 3600.0},
     "purge-export-and-import-files": {"task": "customers.purge_files", "schedule": 3600.0},
     "retention": {"task": "customers.retention_run", "schedule": 86400.0},
 }

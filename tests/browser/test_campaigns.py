@@ -103,3 +103,39 @@ def test_a_campaign_from_new_campaign_to_a_delivered_email(
     # The customer's own history shows the campaign.
     page.goto(f"{live_server.url}/customers/{kim.number}/")
     expect(page.locator(".messages__list")).to_contain_text("Winter treats")
+
+
+def test_the_pet_birthday_promotion_is_switched_on_and_the_checkout_screen_says_it_went(
+    page, live_server, shop_us, admin_us, login, axe_check, shot, monkeypatch
+):
+    from django.utils import timezone
+
+    from campaigns import automations
+
+    monkeypatch.setattr("messaging.outbox.message_publish", lambda messages, bulk=False: None)
+    month = timezone.localtime(timezone.now(), shop_us.tzinfo).month
+    with shop_context(shop_us):
+        kim = customer_create(
+            shop=shop_us, by=None, first_name="Kim", last_name="Lee", email="kim@example.com"
+        )
+        consent.email_verify(shop=shop_us, customer=kim)
+        Pet.objects.create(shop=shop_us, owner=kim, name="Biscuit", species="dog", birth_month=month)
+    login(page, admin_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/campaigns/")
+    page.get_by_role("link", name="Pet birthday promotion").click()
+    page.get_by_label("Send it every month").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved: the promotion goes each month.")).to_be_visible()
+    axe_check(page)
+    shot(page, "pet-birthday", 1024, 768)
+    shot(page, "pet-birthday-phone", 390, 844)
+
+    automations.pet_birthday_write(
+        shop_id=shop_us.pk, at=timezone.localtime(timezone.now(), shop_us.tzinfo).replace(hour=10)
+    )
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{live_server.url}/checkout/{kim.number}/")
+    expect(page.locator(".prompt--info", has_text="birthday month")).to_contain_text(
+        "The birthday offer was sent by email"
+    )
+    shot(page, "checkout-birthday-sent", 1024, 768)

@@ -180,3 +180,24 @@ def test_another_shops_campaign_answers_404(admin_client_fr, shop_us, name):
         else admin_client_fr.post
     )
     assert method(url).status_code == 404
+
+
+def test_the_pet_birthday_page_is_for_pet_shops_admins(admin_client_fr, shop_fr):
+    assert admin_client_fr.get(reverse("campaigns:pet_birthday")).status_code == 404
+
+
+def test_the_pet_birthday_promotion_is_saved_with_its_errors_next_to_the_fields(admin_client_us, shop_us):
+    from campaigns.automations import pet_birthday_get
+
+    url = reverse("campaigns:pet_birthday")
+    page = admin_client_us.get(url).content.decode()
+    assert "{{ pet_name }}" in page  # a suggested text to start from
+    bad = admin_client_us.post(url, {"enabled": "on", "channel": "email", "subject": "", "body": "{{ age }}"})
+    assert 'id="id_subject_error"' in bad.content.decode() and 'id="id_body_error"' in bad.content.decode()
+    ok = admin_client_us.post(
+        url, {"enabled": "on", "channel": "sms", "subject": "", "body": "Happy birthday {{ pet_name }}!"}
+    )
+    assert ok.status_code == 302
+    with shop_context(shop_us):
+        saved = pet_birthday_get(shop=shop_us)
+    assert saved.enabled and saved.channel == "sms" and saved.pk
