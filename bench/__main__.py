@@ -78,7 +78,9 @@ def machine() -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["lookup", "tenancy", "messaging", "desk", "uploads"], default=None)
+    parser.add_argument(
+        "--only", choices=["lookup", "tenancy", "messaging", "desk", "uploads", "campaigns"], default=None
+    )
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
     args = parser.parse_args(argv)
 
@@ -137,6 +139,12 @@ def main(argv=None) -> int:
         print("Admin desk benchmark (export, import, client list)…", flush=True)
         results = desk.run(log=log)
         _write(RESULTS / f"desk-{stamp}.md", desk.report(results, machine()))
+    if args.only in (None, "campaigns"):
+        from bench import campaigns
+
+        print("Campaign benchmark (audience split, outbox rows, sending, the till meanwhile)…", flush=True)
+        results = campaigns.run(log=log)
+        _write(RESULTS / f"campaigns-{stamp}.md", campaigns.report(results, machine()))
     return 0
 
 

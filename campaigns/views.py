@@ -10,16 +10,20 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns import automations, content, services
 from campaigns.forms import ALL, FILTERS, AutomationForm, CampaignForm, ScheduleForm, TestSendForm
 from campaigns.models import Campaign
+from customers import services as customer_services
 from customers.desk import segments
 from customers.desk.views.listing import list_params
 from customers.desk.views.segments import segment_description
+from customers.models import Export
 from customers.normalise import phone_e164, phone_parse
 from messaging import marketing
 from messaging import render as message_render
@@ -27,6 +31,7 @@ from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel
 from messaging.sms.segments import non_gsm_characters, sms_segments
 from shopcrm.decorators import admin_required
 from shopcrm.http import found_or_404
+from shopcrm.tenancy import shop_context
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -358,36 +363,46 @@ def campaign_test(request, pk):
     return render(request, "campaigns/detail.html", context, status=422)
 
 
-@require_GET
+@require_POST
+@never_cache
 @admin_required
 def campaign_audience(request, pk):
-    """The audience as a CSV: customer number, name, and whether they get it (or why not)."""
+    """The audience as a CSV: customer number, name, and whether they get it (or why not). Customer data
+    leaving the shop: a POST, recorded in the export log before the first byte."""
     campaign = found_or_404(services.campaign_get, shop=request.shop, pk=pk)
-    labels = dict(marketing.Exclusion.choices)
-    eligible = _("Receives it")
+    shop = request.shop
+    record = customer_services.export_record(
+        shop=shop,
+        by=request.user,
+        fmt=Export.Format.CSV,
+        filters=services.audience_params(campaign).urlencode(),
+        expected_rows=sum(services.audience_split(shop=shop, campaign=campaign).values()),
+    )
+    body = _audience_csv(shop, campaign, record.pk, translation.get_language())
+    response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-audience.csv"'
+    return response
 
-    def lines():
+
+def _audience_csv(shop, campaign, export_id: int, language: str):
+    """Streamed after the view's transaction committed the audit record: its own transaction, in the
+    shop and the admin's language; the row count goes to the export log at the end."""
+    with shop_context(shop), translation.override(language):
+        labels = dict(marketing.Exclusion.choices)
+        eligible = _("Receives it")
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([_("Customer number"), _("First name"), _("Last name"), _("Receives it?")])
-        for row in services.audience_rows(shop=request.shop, campaign=campaign):
-            writer.writerow(
-                [
-                    row.number,
-                    row.first_name,
-                    row.last_name,
-                    labels.get(row.reason, eligible) if row.reason else eligible,
-                ]
-            )
+        rows = 0
+        for row in services.audience_rows(shop=shop, campaign=campaign):
+            writer.writerow([row.number, row.first_name, row.last_name, labels.get(row.reason, eligible)])
+            rows += 1
             if out.tell() > 64_000:
                 yield out.getvalue()
                 out.seek(0)
                 out.truncate()
         yield out.getvalue()
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-audience.csv"'
-    return response
+        customer_services.export_finish(shop=shop, export_id=export_id, rows=rows)
 
 
 @require_http_methods(["GET", "POST"])

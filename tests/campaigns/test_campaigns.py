@@ -481,3 +481,21 @@ def test_another_shops_campaign_is_not_found(shop_fr, shop_us):
     theirs = campaign(shop_us)
     with shop_context(shop_fr), pytest.raises(Campaign.DoesNotExist):
         services.campaign_get(shop=shop_fr, pk=theirs.pk)
+
+
+def test_sending_texts_out_of_hours_says_when_they_will_go(shop_fr, settings, monkeypatch):
+    from messaging import windows
+
+    settings.SMS_SEND_WINDOWS = True
+    c = campaign(shop_fr, channel=SMS)
+    saturday_night = dt.datetime(2026, 12, 5, 21, 30, tzinfo=shop_fr.tzinfo)
+    monkeypatch.setattr(windows, "now", lambda: saturday_night)
+    from django.utils import translation
+
+    with shop_context(shop_fr), translation.override("fr"):
+        note = services.window_note(shop_fr, c)
+    assert "07/12/2026 08:00" in note  # Monday morning: no texts on Sundays in France
+    tuesday = dt.datetime(2026, 12, 8, 10, 0, tzinfo=shop_fr.tzinfo)
+    monkeypatch.setattr(windows, "now", lambda: tuesday)
+    assert services.window_note(shop_fr, c) == ""
+    assert services.window_note(shop_fr, campaign(shop_fr)) == ""  # emails go at once

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from campaigns import services
 from campaigns.models import Campaign
+from customers.models import Export
 from messaging import consent
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
@@ -115,8 +116,11 @@ def test_the_audience_list_says_who_receives_it_and_why_not(admin_client_fr, sho
     ana = verified(shop_fr, first_name="Ana", email="ana@example.fr")
     nadia = add(shop_fr, first_name="Nadia", email="nadia@example.fr")
     new(admin_client_fr)
-    response = admin_client_fr.get(reverse("campaigns:audience", args=[only(shop_fr).pk]))
+    response = admin_client_fr.post(reverse("campaigns:audience", args=[only(shop_fr).pk]))
     lines = b"".join(response.streaming_content).decode().splitlines()
+    with shop_context(shop_fr):
+        (audit,) = Export.objects.all()
+    assert audit.by_id is not None and audit.row_count == 2 and audit.expected_rows == 2
     assert response["Content-Type"].startswith("text/csv")
     assert len(lines) == 3
     by_number = {line.split(",")[0]: line for line in lines[1:]}
@@ -174,11 +178,7 @@ def test_another_shops_campaign_answers_404(admin_client_fr, shop_us, name):
             shop=shop_us, by=None, name="Theirs", channel="email", subject="S", body="B"
         )
     url = reverse(f"campaigns:{name}", args=[theirs.pk])
-    method = (
-        admin_client_fr.get
-        if name in ("detail", "edit", "audience", "preview_email")
-        else admin_client_fr.post
-    )
+    method = admin_client_fr.get if name in ("detail", "edit", "preview_email") else admin_client_fr.post
     assert method(url).status_code == 404
 
 
@@ -201,3 +201,11 @@ def test_the_pet_birthday_promotion_is_saved_with_its_errors_next_to_the_fields(
     with shop_context(shop_us):
         saved = pet_birthday_get(shop=shop_us)
     assert saved.enabled and saved.channel == "sms" and saved.pk
+
+
+def test_a_preview_never_shows_another_shops_customer(admin_client_fr, shop_fr, shop_us):
+    theirs = verified(shop_us, first_name="Secret", email="secret@example.com")
+    new(admin_client_fr)
+    url = reverse("campaigns:preview_email", args=[only(shop_fr).pk]) + f"?as={theirs.pk}"
+    page = admin_client_fr.get(url).content.decode()
+    assert "Secret" not in page and "[prénom]" in page
