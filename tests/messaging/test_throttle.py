@@ -1,4 +1,4 @@
-"""Send rates: at most so many messages a second per shop and for the platform, counted in the shared cache."""
+"""Send rates: at most so many messages a second per shop and for the platform, in the shared cache."""
 
 import pytest
 from django.core.cache import cache
