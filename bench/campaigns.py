@@ -134,7 +134,7 @@ def prepare_big(log=print) -> Shop:
         if c.fetchone():
             return shop
         log("  spreading consents over the largest shop…")
-        email_roll, sms_roll = "((id * 2654435761) % 100)", "((id * 40503 + 17) % 100)"
+        email_roll, sms_roll = "((id * 2654435761) %% 100)", "((id * 40503 + 17) %% 100)"
         email_case = _case(email_roll, EMAIL_SPREAD, "none")
         sms_case = _case(sms_roll, SMS_SPREAD, "none")
         c.execute(

@@ -2,7 +2,7 @@
 the owners of pets born that month who agreed to marketing on that channel get it, once.
 
 "Each month" is the shop's own calendar (its time zone). A month's run is a row unique per automation and
-month, and each of its messages a row unique per run and customer, so the hourly job may run as often as it
+month, and the outbox holds at most one message per run and customer, so the hourly job may run as often as it
 likes: the second time finds everyone done. It starts from 9:00 in the shop, so no email lands at midnight
 (texts wait for the send window anyway). A customer who gets it is one whose pet is born that month as the
 job finds them; one added later in the month gets it at the next hourly run.
@@ -21,8 +21,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns import sending, services
-from campaigns.models import Automation, AutomationDelivery, AutomationRun
+from campaigns.models import Automation, AutomationRun
 from customers.models import Customer, Pet
+from messaging import marketing
 from messaging.models import Channel, OutboundMessage
 from shopcrm.tenancy import shop_context
 
@@ -82,10 +83,14 @@ def pet_birthday_runs(*, shop, limit: int = 12) -> list[AutomationRun]:
     return list(AutomationRun.objects.filter(shop=shop, automation=automation)[:limit])
 
 
-def _audience(shop, run: AutomationRun):
+def _audience(shop, run: AutomationRun, after: int, upto: int | None):
+    """Owners of pets born in the run's month with no message of this run yet, ids in (after, upto]."""
     born = Pet.objects.filter(shop=shop, owner=OuterRef("pk"), birth_month=run.month)
-    done = AutomationDelivery.objects.filter(shop=shop, run=run, customer=OuterRef("pk"))
-    return Customer.objects.filter(shop=shop).filter(Exists(born)).exclude(Exists(done))
+    owners = Customer.objects.filter(shop=shop, pk__gt=after).filter(Exists(born))
+    if upto is not None:
+        owners = owners.filter(pk__lte=upto)
+    written = marketing.already_written(shop=shop, source=run.source_key, after=after, upto=upto)
+    return owners.exclude(Exists(written.filter(written_for=OuterRef("pk"))))
 
 
 def _run_for(shop, automation: Automation, today: dt.date) -> AutomationRun:
@@ -112,6 +117,7 @@ def pet_birthday_write_chunk(
     """Write the next chunk of this month's birthday messages for the shop. Returns True while more
     remain. Nothing before 9:00 in the shop, nothing when switched off. Idempotent."""
     with shop_context(shop_id), transaction.atomic():
+        sending.durable_later()
         automation = (
             Automation.objects.select_for_update(of=("self",))
             .select_related("shop")
@@ -129,7 +135,8 @@ def pet_birthday_write_chunk(
             return False
         ids, written = sending.chunk_write(
             shop=shop,
-            unsent=_audience(shop, run),
+            unsent=lambda after, upto: _audience(shop, run, after, upto),
+            source=run.source_key,
             cursor=run.cursor,
             chunk=chunk,
             channel=run.channel,
@@ -149,13 +156,6 @@ def pet_birthday_write_chunk(
             run.cursor = 0
             run.save(update_fields=["cursor"])
             return False
-        AutomationDelivery.objects.bulk_create(
-            [
-                AutomationDelivery(shop=shop, run=run, customer_id=customer_id, message_id=message_id)
-                for message_id, customer_id in written
-            ],
-            batch_size=5000,
-        )
         run.cursor, run.written = ids[-1], run.written + len(written)
         run.save(update_fields=["cursor", "written"])
     return True
@@ -171,14 +171,8 @@ def pet_birthday_write(*, shop_id: int, at: dt.datetime | None = None) -> int:
 def birthday_message(*, shop, customer, at: dt.datetime | None = None) -> OutboundMessage | None:
     """The birthday promotion this customer got this month (for the checkout screen), or None."""
     local = timezone.localtime(at or timezone.now(), shop.tzinfo)
-    delivery = (
-        AutomationDelivery.objects.filter(
-            shop=shop,
-            customer=customer,
-            run__automation__kind=KIND,
-            run__period=f"{local.year:04d}-{local.month:02d}",
-        )
-        .select_related("message")
-        .first()
-    )
-    return delivery.message if delivery else None
+    automation = Automation.objects.filter(shop=shop, kind=KIND).first()
+    if automation is None:
+        return None
+    run = AutomationRun(automation=automation, period=f"{local.year:04d}-{local.month:02d}")
+    return OutboundMessage.objects.filter(shop=shop, customer=customer, source=run.source_key).first()

@@ -39,8 +39,8 @@ class Campaign(models.Model):
     """An email or a text an admin writes once for many customers: a segment, or the list's filters.
 
     It goes only to customers whose marketing consent on its channel is confirmed and proven
-    (messaging.marketing); each message is a row of the outbox, written set-based, one per customer
-    (`Delivery`), linked to the consent it relies on.
+    (messaging.marketing); each message is a row of the outbox, written set-based, at most one per
+    customer (its `source` is `source_key`), linked to the consent it relies on.
     """
 
     class Status(models.TextChoices):
@@ -93,24 +93,10 @@ class Campaign(models.Model):
     def editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)
 
-
-class Delivery(models.Model):
-    """One customer's message of one campaign: at most one, whatever reruns or double presses."""
-
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="deliveries", db_index=False
-    )
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
-    message = models.OneToOneField("messaging.OutboundMessage", on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["campaign", "customer"], name="delivery_once_per_customer")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.campaign_id}:{self.customer_id}"
+    @property
+    def source_key(self) -> str:
+        """What its outbox rows carry as their source."""
+        return f"campaign:{self.pk}"
 
 
 class Automation(models.Model):
@@ -139,7 +125,8 @@ class Automation(models.Model):
 
 
 class AutomationRun(models.Model):
-    """One month of an automation: written once, whatever reruns (unique per automation and month)."""
+    """One month of an automation: unique per automation and month; its messages, one per customer, carry
+    `source_key`."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
     automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="runs", db_index=False)
@@ -160,21 +147,7 @@ class AutomationRun(models.Model):
     def __str__(self) -> str:
         return f"{self.automation_id}:{self.period}"
 
-
-class AutomationDelivery(models.Model):
-    """One customer's message of one month's run: at most one, even with two pets born that month."""
-
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
-    run = models.ForeignKey(
-        AutomationRun, on_delete=models.CASCADE, related_name="deliveries", db_index=False
-    )
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
-    message = models.OneToOneField("messaging.OutboundMessage", on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["run", "customer"], name="automation_once_per_customer")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.run_id}:{self.customer_id}"
+    @property
+    def source_key(self) -> str:
+        """What this month's outbox rows carry as their source (one per customer)."""
+        return f"pet-birthday:{self.automation_id}:{self.period}"

@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from campaigns import content
-from campaigns.models import Campaign, Delivery
+from campaigns.models import Campaign
 from customers.desk import listing, segments
 from customers.desk.saved_search import tidy
 from customers.forms import customer_filter_form
@@ -74,10 +74,16 @@ def audience_rows(*, shop, campaign: Campaign):
     )
 
 
-def audience_unsent(*, shop, campaign: Campaign) -> QuerySet[Customer]:
-    """The audience less the customers this campaign already has a message for."""
-    delivered = Delivery.objects.filter(shop=shop, campaign=campaign, customer=OuterRef("pk"))
-    return audience_queryset(shop=shop, campaign=campaign).exclude(Exists(delivered))
+def audience_unsent(
+    *, shop, campaign: Campaign, after: int = 0, upto: int | None = None
+) -> QuerySet[Customer]:
+    """The audience less the customers this campaign already has a message for, with ids in
+    (after, upto]."""
+    audience = audience_queryset(shop=shop, campaign=campaign).filter(pk__gt=after)
+    if upto is not None:
+        audience = audience.filter(pk__lte=upto)
+    written = marketing.already_written(shop=shop, source=campaign.source_key, after=after, upto=upto)
+    return audience.exclude(Exists(written.filter(written_for=OuterRef("pk"))))
 
 
 # --- writing a campaign --------------------------------------------------------------------------------
@@ -293,10 +299,7 @@ def campaign_cancel(*, shop, campaign: Campaign) -> int:
 
 
 def _campaign_messages(shop, campaign: Campaign) -> QuerySet[OutboundMessage]:
-    return OutboundMessage.objects.filter(
-        shop=shop,
-        pk__in=Delivery.objects.filter(shop=shop, campaign=campaign).values("message_id"),
-    )
+    return OutboundMessage.objects.filter(shop=shop, source=campaign.source_key)
 
 
 def window_note(shop, campaign: Campaign, at: dt.datetime | None = None) -> str:
@@ -333,8 +336,11 @@ def rendered_for(shop, campaign: Campaign, person: content.Person):
 
 def preview_people(*, shop, campaign: Campaign, limit: int = 20) -> list[Customer]:
     """Customers the admin may preview the message as: the first eligible ones of its audience."""
+    # The split of the audience's first customers only: the page must not wait for the whole shop's.
+    first = audience_queryset(shop=shop, campaign=campaign).order_by("pk").values_list("pk", flat=True)[:500]
+    sample = Customer.objects.filter(shop=shop, pk__in=list(first))
     rows = []
-    for row in audience_rows(shop=shop, campaign=campaign):
+    for row in marketing.audience_rows(shop=shop, channel=campaign.channel, audience=sample):
         if row.reason == marketing.ELIGIBLE:
             rows.append(row.customer_id)
             if len(rows) >= limit:
@@ -345,7 +351,7 @@ def preview_people(*, shop, campaign: Campaign, limit: int = 20) -> list[Custome
 
 def recipients_first(*, shop, campaign: Campaign, limit: int = 20) -> list[Customer]:
     """The first customers the campaign was written to (to preview it as they got it)."""
-    ids = Delivery.objects.filter(shop=shop, campaign=campaign).order_by("customer_id")
+    ids = _campaign_messages(shop, campaign).order_by("written_for")
     ids = list(ids.values_list("customer_id", flat=True)[:limit])
     found = Customer.objects.filter(shop=shop, pk__in=ids).prefetch_related("pets")
     return sorted(found, key=lambda c: (c.last_name_key, c.first_name_key, c.pk))
@@ -410,10 +416,11 @@ def campaign_results(*, shop, campaign: Campaign) -> dict[str, int]:
     """Per campaign: its messages by what became of them, and how many recipients unsubscribed (or
     replied STOP, or complained) on its channel since it started."""
     counts = dict(
-        Delivery.objects.filter(shop=shop, campaign=campaign)
-        .values_list("message__status")
+        _campaign_messages(shop, campaign)
+        .order_by()
+        .values_list("status")
         .annotate(n=Count("pk"))
-        .values_list("message__status", "n")
+        .values_list("status", "n")
     )
     results = {key: sum(counts.get(s, 0) for s in statuses) for key, statuses in RESULT_STATUSES.items()}
     results["total"] = sum(counts.values())
@@ -426,7 +433,7 @@ def campaign_results(*, shop, campaign: Campaign) -> dict[str, int]:
                 purpose=consent.MARKETING,
                 action__in=[ConsentEvent.Action.WITHDRAWN, ConsentEvent.Action.COMPLAINED],
                 at__gte=campaign.started_at,
-                customer_id__in=Delivery.objects.filter(shop=shop, campaign=campaign).values("customer_id"),
+                customer_id__in=_campaign_messages(shop, campaign).values("customer_id"),
             )
             .values("customer_id")
             .distinct()

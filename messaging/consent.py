@@ -165,6 +165,24 @@ def suppression_reasons(*, shop, addresses: dict[str, object]) -> dict[str, str]
     return {channel: r for channel, reasons in found.items() if (r := _strongest(reasons, MARKETING))}
 
 
+def suppression_reasons_of(shop, items: list[tuple[str, object, str]]) -> list[str | None]:
+    """For several messages at once ([(channel, address, purpose)]), in one query: why each address must
+    not be contacted for its purpose, or None."""
+    digests = [address_hash(shop.pk, channel, address) for channel, address, _purpose in items]
+    wanted = {d for d in digests if d}
+    found: dict[tuple[str, str], set] = {}
+    if wanted:
+        rows = Suppression.objects.filter(shop=shop, address_hash__in=wanted).values_list(
+            "channel", "address_hash", "reason"
+        )
+        for channel, digest, reason in rows:
+            found.setdefault((channel, digest), set()).add(reason)
+    return [
+        _strongest(found.get((channel, digest), set()), purpose) if digest else None
+        for (channel, _address, purpose), digest in zip(items, digests, strict=True)
+    ]
+
+
 def suppression_hashes(*, shop, channel: str) -> dict[str, str]:
     """Every address hash of the shop on a channel that may not be subscribed → its reason (for an
     import's many rows)."""

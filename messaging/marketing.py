@@ -82,7 +82,7 @@ def _split_sql(channel: str, audience_sql: str) -> str:
             select distinct on (e.customer_id) e.customer_id, e.id
               from {events} e
              where e.shop_id = %(shop)s and e.channel = %(channel)s and e.purpose = %(purpose)s
-               and e.action = any(%(actions)s) and e.customer_id is not null
+               and e.action = any(%(actions)s) and e.customer_id in ({audience_sql})
              order by e.customer_id, e.at desc, e.id desc
         ),
         blocked as (
@@ -206,12 +206,23 @@ class Content:
 
 @transaction.atomic(savepoint=False)
 def marketing_messages_write(
-    *, shop, channel: str, kind: str, audience: QuerySet, content: Content, by, pet_month: int | None = None
+    *,
+    shop,
+    channel: str,
+    kind: str,
+    source: str,
+    audience: QuerySet,
+    content: Content,
+    by,
+    pet_month: int | None = None,
 ) -> list[tuple[int, int]]:
     """Write one QUEUED outbox row for every eligible member of `audience` (customers of `shop`), in one
-    statement, each linked to the consent it relies on; published to the workers after commit. Returns
-    (message id, customer id) pairs. The caller keeps a customer from getting the same message twice (its
-    audience leaves out who already has it). `pet_month`: the pet named is one born that month."""
+    statement, each linked to the consent it relies on and marked with `source`; published to the workers
+    after commit. Returns (message id, customer id) pairs. A customer who already has a message of this
+    source gets none (the unique (shop, source, written_for) constraint; the caller's audience should
+    leave them out, so that this is only the last guard). `pet_month`: the pet named is one born then."""
+    if not source:
+        raise ValueError("a message written for many needs its source")
     if kind not in (OutboundMessage.Kind.CAMPAIGN, OutboundMessage.Kind.PET_BIRTHDAY):
         raise ValueError(kind)
     sql, params = _params(shop, channel, _audience_of(shop, audience))
@@ -230,6 +241,7 @@ def marketing_messages_write(
             "now": now,
             "queued": OutboundMessage.Status.QUEUED,
             "pet_month": pet_month or 0,
+            "source": source[:60],
         }
     )
     recipient = "c.email" if channel == Channel.EMAIL else "c.phone"
@@ -239,11 +251,11 @@ def marketing_messages_write(
         insert into {OutboundMessage._meta.db_table}
             (shop_id, customer_id, channel, kind, recipient, sender, subject, body_text, body_html, headers,
              status, attempts, last_error, provider_message_id, by_id, created_at, updated_at, label,
-             consent_id)
+             consent_id, source, written_for)
         select %(shop)s, c.id, %(channel)s, %(kind)s, {recipient}, %(sender)s,
                {_personal("subject", html=False)},
                {_personal("text", html=False)}, {html}, %(headers)s::jsonb, %(queued)s, 0, '', '', %(by)s,
-               %(now)s, %(now)s, %(label)s, split.consent_id
+               %(now)s, %(now)s, %(label)s, split.consent_id, %(source)s, c.id
           from ({_split_sql(channel, sql)}) split
           join {Customer._meta.db_table} c on c.id = split.id
           left join lateral (
@@ -252,6 +264,7 @@ def marketing_messages_write(
           ) pet on true
          where split.reason = ''
          order by c.id
+        on conflict (shop_id, source, written_for) where source <> '' do nothing
         returning id, customer_id
     """  # noqa: S608
     with connection.cursor() as cursor:
@@ -276,3 +289,10 @@ def consent_hash_check(shop, channel: str, customer: Customer) -> bool:
         (found,) = cursor.fetchone()
     address = customer.email if channel == Channel.EMAIL else customer.phone
     return found == consent.address_hash(shop.pk, channel, address)
+
+
+def already_written(*, shop, source: str, after: int = 0, upto: int | None = None) -> QuerySet:
+    """Messages of `source` written for customers with ids in (after, upto], as a subquery to leave those
+    customers out (`Exists(...)` with `written_for=OuterRef("pk")`)."""
+    written = OutboundMessage.objects.filter(shop=shop, source=source, written_for__gt=after)
+    return written if upto is None else written.filter(written_for__lte=upto)

@@ -152,14 +152,27 @@ class OutboundMessage(models.Model):
     not_before = models.DateTimeField(null=True, blank=True)
     # What the message was about, as the customer's history shows it (a campaign's name).
     label = models.CharField(max_length=120, blank=True)
+    # A message written with many others ("campaign:12", a month of an automation) and the customer it was
+    # written for: at most one per source and customer (the constraint below), whatever reruns or double
+    # presses; kept as written when a merge moves the message to the surviving customer.
+    source = models.CharField(max_length=60, blank=True)
+    written_for = models.BigIntegerField(null=True, blank=True)
     # The consent event a marketing message relied on: the customer's confirmation (or the import that
     # recorded theirs), with the words they agreed to. Kept when the message is erased with its customer.
+    # No index: consent events are never deleted (erasure keeps them), so nothing looks messages up by it.
     consent = models.ForeignKey(
-        ConsentEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ConsentEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "source", "written_for"],
+                condition=~models.Q(source=""),
+                name="outbox_once_per_source",
+            )
+        ]
         indexes = [
             models.Index(fields=["customer", "channel", "-created_at"], name="outbox_customer_idx"),
             models.Index(
@@ -167,7 +180,12 @@ class OutboundMessage(models.Model):
                 name="outbox_queued_idx",
                 condition=models.Q(status__in=["queued", "sending"]),
             ),
-            models.Index(fields=["provider_message_id"], name="outbox_provider_idx"),
+            # Only messages a provider took: a campaign's 200,000 queued rows add nothing to it.
+            models.Index(
+                fields=["provider_message_id"],
+                name="outbox_provider_idx",
+                condition=~models.Q(provider_message_id=""),
+            ),
         ]
 
     def __str__(self) -> str:

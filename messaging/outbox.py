@@ -14,9 +14,9 @@ from datetime import timedelta
 from email.utils import format_datetime, formataddr, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import Q
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -51,7 +51,7 @@ PUBLISH_BATCH = 10
 
 # A campaign's messages go in bigger batches on their own queue, which the workers read in turn with the
 # main one: a 200,000-recipient campaign does not hold back the welcome email of the customer at the till.
-BULK_BATCH = 50
+BULK_BATCH = 500
 
 
 def message_publish(messages: list[tuple[int, int]], *, bulk: bool = False) -> None:
@@ -80,65 +80,142 @@ def message_publish_on_commit(messages: list[tuple[int, int]]) -> None:
 
 
 def message_send(*, message_id: int, shop_id: int) -> str:
-    """Deliver one outbox row. Idempotent: a second delivery of the same task, or a concurrent one, finds the
-    row no longer QUEUED and does nothing. Returns the resulting status."""
+    """Deliver one outbox row (see `messages_send`). Returns the resulting status."""
+    return messages_send(message_ids=[message_id], shop_id=shop_id)[message_id]
+
+
+# A batch marks what it sent this often, so a worker that dies leaves at most this many messages that
+# went but still say SENDING (the sweeper shows them as failed, for a person to look at).
+MARK_SENT_EVERY = 10
+
+
+def messages_send(*, message_ids: list[int], shop_id: int) -> dict[int, str]:
+    """Deliver outbox rows of one shop. Idempotent: a second delivery of the same task, or a concurrent one,
+    finds the rows no longer QUEUED (or locked) and does nothing with them. Returns each id's status.
+
+    One transaction locks the rows that are QUEUED, checks each one's consent and suppression now (a STOP,
+    an unsubscribe or an address change that came after it was queued holds it back), defers texts that
+    wait for the shop's send window, and marks the rest SENDING. Then, outside any transaction, each goes
+    to its provider in turn (within the send rates), and what went is marked SENT a few at a time.
+    """
+    results: dict[int, str] = {}
     with shop_context(shop_id):
-        message = (
+        messages = list(
             OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("shop", "customer")
-            .filter(pk=message_id)
-            .first()
+            .filter(pk__in=message_ids)
+            .order_by("pk")
         )
-        if message is None or message.status != OutboundMessage.Status.QUEUED:
-            return message.status if message else "locked"
-        # Consent is checked now, under the lock: a STOP, an unsubscribe or an address change that came
-        # after the message was queued holds it back.
-        refusal = consent.send_refusal(
-            message,
-            suppressed=consent.suppression_reason(
-                shop=message.shop,
-                channel=message.channel,
-                address=message.recipient,
-                purpose=consent.purpose_of(message),
-            ),
-            customer=message.customer,
-        )
+        found = {m.pk: m for m in messages}
+        for pk in message_ids:
+            results[pk] = found[pk].status if pk in found else "locked"
+        queued = [m for m in messages if m.status == OutboundMessage.Status.QUEUED]
+        to_send = _claim(queued, results)
+        contents = {m.pk: content_to_send(m) for m in to_send}
+    if not to_send:
+        return results
+    mail = _mail_connection() if any(m.channel == OutboundMessage.Channel.EMAIL for m in to_send) else None
+    done: list[tuple[OutboundMessage, str]] = []
+    try:
+        for message in to_send:
+            throttle.throttle_wait(shop_id=shop_id, channel=message.channel)
+            try:
+                provider_id = _deliver(message, *contents[message.pk], connection=mail)
+            except TransientSendError as exc:
+                results[message.pk] = _after_failure(message, str(exc), transient=True)
+                continue
+            except Exception as exc:
+                results[message.pk] = _after_failure(message, f"{type(exc).__name__}: {exc}", transient=False)
+                continue
+            done.append((message, provider_id))
+            results[message.pk] = OutboundMessage.Status.SENT
+            if len(done) >= MARK_SENT_EVERY:
+                _mark_sent(shop_id, done)
+                done = []
+    finally:
+        _mark_sent(shop_id, done)
+        if mail is not None:
+            mail.close()
+    return results
+
+
+def _mail_connection():
+    """One connection to the mail provider for the batch (SMTP: one session, not one per message); None
+    when it cannot open now, and each message then tries on its own (and fails or retries as such)."""
+    mail = get_connection()
+    try:
+        mail.open()
+    except Exception:
+        logger.warning("could not open a mail connection for a batch; sending one by one")
+        return None
+    return mail
+
+
+def _claim(queued: list[OutboundMessage], results: dict[int, str]) -> list[OutboundMessage]:
+    """Decide, under the rows' locks, what each queued message becomes now; write it; return those that go."""
+    suppressed = consent.suppression_reasons_of(
+        queued[0].shop if queued else None,
+        [(m.channel, m.recipient, consent.purpose_of(m)) for m in queued],
+    )
+    now = timezone.now()
+    held: dict[str, list[int]] = {}
+    waiting: dict[object, list[int]] = {}
+    going = []
+    for message, reason in zip(queued, suppressed, strict=True):
+        refusal = consent.send_refusal(message, suppressed=reason, customer=message.customer)
         if refusal:
-            message.status, message.last_error = OutboundMessage.Status.SUPPRESSED, refusal[:500]
-            message.updated_at = timezone.now()
-            message.save(update_fields=["status", "last_error", "updated_at"])
-            return message.status
+            held.setdefault(refusal[:500], []).append(message.pk)
+            results[message.pk] = OutboundMessage.Status.SUPPRESSED
+            continue
         opening = windows.next_opening(message.shop) if windows.waits_for_window(message) else None
         if opening is not None:
             # Outside the shop's send window: deferred, not dropped; the sweeper publishes it at `opening`.
-            message.not_before, message.updated_at = opening, timezone.now()
-            message.save(update_fields=["not_before", "updated_at"])
-            return "scheduled"
-        message.status = OutboundMessage.Status.SENDING
-        message.attempts += 1
-        message.save(update_fields=["status", "attempts", "updated_at"])
-        content = content_to_send(message)
-    # Outside the transaction and the lock: the provider may take seconds.
-    throttle.throttle_wait(shop_id=shop_id, channel=message.channel)
-    try:
-        provider_id = _deliver(message, *content)
-    except TransientSendError as exc:
-        return _after_failure(message, str(exc), transient=True)
-    except Exception as exc:
-        return _after_failure(message, f"{type(exc).__name__}: {exc}"[:500], transient=False)
-    with shop_context(shop_id):
-        gone = {}
-        if message.kind == OutboundMessage.Kind.ERASURE_DONE:
-            gone = {"recipient": ERASED}  # the erased person's address was kept only to send this
-        OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.SENDING).update(
-            status=OutboundMessage.Status.SENT,
-            provider_message_id=provider_id[:120],
-            sent_at=timezone.now(),
-            last_error="",
-            updated_at=timezone.now(),
-            **gone,
+            waiting.setdefault(opening, []).append(message.pk)
+            results[message.pk] = "scheduled"
+            continue
+        going.append(message)
+    for refusal, ids in held.items():
+        OutboundMessage.objects.filter(pk__in=ids).update(
+            status=OutboundMessage.Status.SUPPRESSED, last_error=refusal, updated_at=now
         )
-    return OutboundMessage.Status.SENT
+    for opening, ids in waiting.items():
+        OutboundMessage.objects.filter(pk__in=ids).update(not_before=opening, updated_at=now)
+    if going:
+        OutboundMessage.objects.filter(pk__in=[m.pk for m in going]).update(
+            status=OutboundMessage.Status.SENDING, attempts=F("attempts") + 1, updated_at=now
+        )
+        for message in going:
+            message.status, message.attempts = OutboundMessage.Status.SENDING, message.attempts + 1
+    return going
+
+
+def _mark_sent(shop_id: int, done: list[tuple[OutboundMessage, str]]) -> None:
+    """Record what the providers took, in one statement (only rows still SENDING)."""
+    if not done:
+        return
+    now = timezone.now()
+    with shop_context(shop_id), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            update {OutboundMessage._meta.db_table} o
+               set status = %s, provider_message_id = v.provider_id, sent_at = %s, last_error = '',
+                   updated_at = %s
+              from (select unnest(%s::bigint[]) as id, unnest(%s::text[]) as provider_id) v
+             where o.id = v.id and o.status = %s
+            """,  # noqa: S608 - the table's name
+            [
+                OutboundMessage.Status.SENT,
+                now,
+                now,
+                [m.pk for m, _id in done],
+                [provider_id[:120] for _m, provider_id in done],
+                OutboundMessage.Status.SENDING,
+            ],
+        )
+        # The erased person's address was kept only to send this.
+        erased = [m.pk for m, _id in done if m.kind == OutboundMessage.Kind.ERASURE_DONE]
+        if erased:
+            OutboundMessage.objects.filter(pk__in=erased).update(recipient=ERASED)
 
 
 def _after_failure(message: OutboundMessage, error: str, *, transient: bool) -> str:
@@ -193,7 +270,7 @@ def content_to_send(message: OutboundMessage) -> tuple[str, str, dict]:
     return text, html, headers
 
 
-def _deliver(message: OutboundMessage, text: str, html: str, headers: dict) -> str:
+def _deliver(message: OutboundMessage, text: str, html: str, headers: dict, connection=None) -> str:
     if message.channel == OutboundMessage.Channel.EMAIL:
         # Dated when it leaves, in the shop's own zone (Django's default says -0000, "zone unknown").
         date = format_datetime(timezone.now().astimezone(message.shop.tzinfo))
@@ -203,6 +280,7 @@ def _deliver(message: OutboundMessage, text: str, html: str, headers: dict) -> s
             from_email=message.sender or None,
             to=[message.recipient],
             headers={**headers, "Date": date},
+            connection=connection,
         )
         if html:
             email.attach_alternative(html, "text/html")

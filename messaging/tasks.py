@@ -14,10 +14,9 @@ def send_message(message_id: int, shop_id: int) -> str:
 
 @shared_task(name="messaging.send_messages", acks_late=True, ignore_result=True)
 def send_messages(shop_id: int, message_ids: list[int]) -> None:
-    """Deliver a few outbox rows of one shop, in turn (each as `send_message`). Delivered again after a
+    """Deliver outbox rows of one shop, locked and checked together, sent in turn. Delivered again after a
     worker died, it sends only the rows still QUEUED."""
-    for message_id in message_ids:
-        outbox.message_send(message_id=message_id, shop_id=shop_id)
+    outbox.messages_send(message_ids=message_ids, shop_id=shop_id)
 
 
 @shared_task(name="messaging.sweep_outbox", ignore_result=True)

@@ -202,13 +202,22 @@ def twilio_status(request):
     }
     if sid and status in mapping:
         with cross_shop("twilio status: find the message by provider id"):
-            message = OutboundMessage.objects.filter(provider_message_id=sid).first()
+            message = _by_provider_id(sid)
         if message is not None:
             with shop_context(message.shop_id):
                 OutboundMessage.objects.filter(pk=message.pk).update(
                     status=mapping[status], last_error=request.POST.get("ErrorCode", "")[:500]
                 )
     return HttpResponse(status=204)
+
+
+def _by_provider_id(provider_id: str):
+    # The index holds only messages a provider took (the condition repeated so that it serves).
+    return (
+        OutboundMessage.objects.filter(provider_message_id=provider_id)
+        .exclude(provider_message_id="")
+        .first()
+    )
 
 
 @receiver(tracking)
@@ -218,7 +227,7 @@ def anymail_tracking(sender, event, esp_name, **kwargs):
     if not event.message_id:
         return
     with cross_shop("anymail tracking: find the message by provider id"):
-        message = OutboundMessage.objects.filter(provider_message_id=event.message_id).first()
+        message = _by_provider_id(event.message_id)
     if message is None:
         return
     with shop_context(message.shop_id), transaction.atomic():

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.test import TestCase
 
 from campaigns import automations
-from campaigns.models import AutomationDelivery
 from checkout.selectors import checkout_prompts
 from customers.models import Customer, Pet
 from messaging import consent, outbox
@@ -90,10 +89,8 @@ def test_next_month_is_a_new_run(shop_us, published):
     messages = run(shop_us, dt.datetime(2027, 1, 1, 10, tzinfo=shop_us.tzinfo))
     assert [m.subject for m in messages] == ["Happy birthday Biscuit", "Happy birthday Biscuit"]
     with shop_context(shop_us):
-        assert sorted(AutomationDelivery.objects.values_list("run__period", flat=True)) == [
-            "2026-12",
-            "2027-01",
-        ]
+        sources = sorted(OutboundMessage.objects.values_list("source", flat=True))
+    assert [source.rsplit(":", 1)[1] for source in sources] == ["2026-12", "2027-01"]
 
 
 def test_nothing_goes_before_nine_in_the_shop_or_when_switched_off(shop_us, published):

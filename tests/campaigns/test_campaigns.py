@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from campaigns import content, sending, services
-from campaigns.models import Campaign, Delivery
+from campaigns.models import Campaign
 from customers.models import Customer, Pet
 from messaging import consent, marketing, outbox
 from messaging.models import UNSUBSCRIBE_LINK, ConsentEvent, OutboundMessage
@@ -93,11 +93,7 @@ def send_all(shop, c, seen=None):
         sending.campaign_write(campaign_id=c.pk, shop_id=shop.pk)
     with shop_context(shop):
         c.refresh_from_db()
-        return list(
-            OutboundMessage.objects.filter(
-                pk__in=Delivery.objects.filter(campaign=c).values("message_id")
-            ).order_by("customer_id")
-        )
+        return list(OutboundMessage.objects.filter(source=c.source_key).order_by("customer_id"))
 
 
 # --- eligibility ---------------------------------------------------------------------------------------
@@ -246,7 +242,9 @@ def test_a_restarted_job_or_a_second_run_never_writes_a_second_message(shop_fr, 
     sending.campaign_write(campaign_id=c.pk, shop_id=shop_fr.pk)
     with shop_context(shop_fr):
         assert OutboundMessage.objects.filter(kind="campaign").count() == 7
-        assert Delivery.objects.filter(campaign=c).values("customer").distinct().count() == 7
+        assert (
+            OutboundMessage.objects.filter(source=c.source_key).values("written_for").distinct().count() == 7
+        )
         c.refresh_from_db()
     assert c.status == "sent" and c.written == 7
 
@@ -499,3 +497,46 @@ def test_sending_texts_out_of_hours_says_when_they_will_go(shop_fr, settings, mo
     monkeypatch.setattr(windows, "now", lambda: tuesday)
     assert services.window_note(shop_fr, c) == ""
     assert services.window_note(shop_fr, campaign(shop_fr)) == ""  # emails go at once
+
+
+def test_the_outbox_itself_refuses_a_second_message_of_a_source_for_a_customer(shop_fr, published):
+    ana = verified(shop_fr, email="ana@example.fr")
+    body = marketing.Content(subject="S", text="T", label="L")
+    with shop_context(shop_fr):
+        audience = Customer.objects.filter(pk=ana.pk)
+        first = marketing.marketing_messages_write(
+            shop=shop_fr,
+            channel=EMAIL,
+            kind="campaign",
+            source="campaign:x",
+            audience=audience,
+            content=body,
+            by=None,
+        )
+        again = marketing.marketing_messages_write(
+            shop=shop_fr,
+            channel=EMAIL,
+            kind="campaign",
+            source="campaign:x",
+            audience=audience,
+            content=body,
+            by=None,
+        )
+    assert len(first) == 1 and again == []
+
+
+def test_merging_two_customers_who_both_got_a_campaign_keeps_both_messages(shop_fr, launched, published):
+    from customers.desk.merge import customers_merge
+
+    ana = verified(shop_fr, first_name="Ana", last_name="Vidal", email="ana@example.fr")
+    twin = verified(shop_fr, first_name="Ana", last_name="Vidal", email="ana.vidal@example.fr")
+    c = campaign(shop_fr)
+    send_all(shop_fr, c)
+    with shop_context(shop_fr):
+        customers_merge(shop=shop_fr, by=None, survivor=ana, other=twin, choices={})
+        assert OutboundMessage.objects.filter(source=c.source_key, customer=ana).count() == 2
+        assert services.campaign_results(shop=shop_fr, campaign=c)["total"] == 2
+    # Sending again writes nothing new.
+    sending.campaign_write(campaign_id=c.pk, shop_id=shop_fr.pk)
+    with shop_context(shop_fr):
+        assert OutboundMessage.objects.filter(source=c.source_key).count() == 2

@@ -209,3 +209,14 @@ def test_a_preview_never_shows_another_shops_customer(admin_client_fr, shop_fr, 
     url = reverse("campaigns:preview_email", args=[only(shop_fr).pk]) + f"?as={theirs.pk}"
     page = admin_client_fr.get(url).content.decode()
     assert "Secret" not in page and "[prénom]" in page
+
+
+def test_the_results_refresh_themselves_while_messages_wait(admin_client_fr, shop_fr, launched):
+    verified(shop_fr, email="ana@example.fr")
+    new(admin_client_fr)
+    campaign = only(shop_fr)
+    admin_client_fr.post(reverse("campaigns:send", args=[campaign.pk]), {"seen": "1"})
+    url = reverse("campaigns:detail", args=[campaign.pk]) + "?part=results"
+    part = admin_client_fr.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert part.startswith('<div id="results"') and 'hx-trigger="every 3s"' in part
+    assert "<html" not in part
