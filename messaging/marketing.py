@@ -45,10 +45,9 @@ ELIGIBLE = ""
 # What a message may say about its recipient, as `{{ name }}` in the text (campaigns check the text).
 FIELDS = ("first_name", "last_name", "pet_name", "shop_name")
 
-_WITHDRAWN = {
-    Channel.EMAIL: (EmailStatus.UNSUBSCRIBED, EmailStatus.BOUNCED),
-    Channel.SMS: (SmsStatus.OPTED_OUT,),
-}
+_WITHDRAWN = {Channel.EMAIL: (EmailStatus.UNSUBSCRIBED,), Channel.SMS: (SmsStatus.OPTED_OUT,)}
+# A bouncing address is the mailbox's verdict, not the person's: counted with the suppressed.
+_BOUNCED = {Channel.EMAIL: (EmailStatus.BOUNCED,), Channel.SMS: ()}
 _PENDING = {Channel.EMAIL: EmailStatus.PENDING, Channel.SMS: SmsStatus.PENDING}
 
 
@@ -93,6 +92,7 @@ def _split_sql(channel: str, audience_sql: str) -> str:
                case
                  when {address} = '' then '{Exclusion.NO_ADDRESS}'
                  when {status} = any(%(withdrawn)s) then '{Exclusion.UNSUBSCRIBED}'
+                 when {status} = any(%(bounced)s) then '{Exclusion.SUPPRESSED}'
                  when {status} = %(pending)s then '{Exclusion.PENDING}'
                  when not ({status} = any(%(consenting)s)) then '{Exclusion.NO_CONSENT}'
                  when b.address_hash is not null then '{Exclusion.SUPPRESSED}'
@@ -121,6 +121,7 @@ def _params(shop, channel: str, audience: QuerySet) -> tuple[str, dict]:
         "actions": list(CONSENT_ACTIONS),
         "blocking": list(BLOCKING[consent.MARKETING]),
         "withdrawn": list(_WITHDRAWN[channel]),
+        "bounced": list(_BOUNCED[channel]),
         "pending": _PENDING[channel],
         "consenting": list(CONSENTING[channel]),
         "inner": inner,

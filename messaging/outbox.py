@@ -32,6 +32,7 @@ MAX_ATTEMPTS = 6
 # Every retry waits less than the broker's visibility timeout, so Redis never redelivers a waiting task.
 RETRY_DELAYS = [10, 30, 90, 270, 810]
 SWEEP_AFTER = timedelta(minutes=1)
+BULK_SWEEP_AFTER = timedelta(minutes=15)
 # Every provider call times out well before this (EMAIL_TIMEOUT, the SMS backends' HTTP timeout, anymail's
 # requests timeout), so a message still SENDING after it was abandoned by a worker that died.
 SENDING_STUCK_AFTER = timedelta(minutes=5)
@@ -308,22 +309,34 @@ def _deliver(message: OutboundMessage, text: str, html: str, headers: dict, conn
 
 def messages_sweep() -> int:
     """Publish again every message still QUEUED a minute after it was written or last tried (the broker was
-    down, or a process died between commit and publish). Cross-shop by nature; returns how many."""
-    cutoff = timezone.now() - SWEEP_AFTER
+    down, or a process died between commit and publish). A campaign's messages may wait in the bulk queue
+    for long, behind the send rates: they are published again, on that queue, only after a quarter of an
+    hour. Cross-shop by nature; returns how many."""
+    now = timezone.now()
     with cross_shop("outbox sweeper: re-publish stale queued messages"):
+        due = OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED).filter(
+            Q(not_before__isnull=True) | Q(not_before__lte=windows.now())
+        )
         ids = list(
-            OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, updated_at__lt=cutoff)
-            .filter(Q(not_before__isnull=True) | Q(not_before__lte=windows.now()))
+            due.filter(source="", updated_at__lt=now - SWEEP_AFTER)
+            .order_by("pk")
+            .values_list("pk", "shop_id")[:1000]
+        )
+        bulk = list(
+            due.exclude(source="")
+            .filter(updated_at__lt=now - BULK_SWEEP_AFTER)
             .order_by("pk")
             .values_list("pk", "shop_id")[:1000]
         )
         # A row stuck in SENDING for long means a worker died mid-send: it is not retried automatically,
         # since the provider may have taken it; it is marked failed for a person to look at (and "Retry").
         OutboundMessage.objects.filter(
-            status=OutboundMessage.Status.SENDING, updated_at__lt=timezone.now() - SENDING_STUCK_AFTER
+            status=OutboundMessage.Status.SENDING, updated_at__lt=now - SENDING_STUCK_AFTER
         ).update(status=OutboundMessage.Status.FAILED, last_error="worker stopped while sending")
     message_publish(ids)
-    return len(ids)
+    if bulk:
+        message_publish(bulk, bulk=True)
+    return len(ids) + len(bulk)
 
 
 def sender_for(shop, channel: str) -> str:

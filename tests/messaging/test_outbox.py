@@ -255,3 +255,29 @@ def test_staff_mail_says_it_was_written_by_a_program(shop_fr, admin_fr, publishe
     assert mail.outbox[-1].extra_headers["Auto-Submitted"] == "auto-generated"
     password_reset_send(user_id=admin_fr.pk, language="fr")
     assert mail.outbox[-1].extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "platform"])
+def test_the_sweeper_leaves_a_campaigns_waiting_messages_on_their_own_queue(shop_fr, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    handed = []
+    monkeypatch.setattr(
+        outbox, "message_publish", lambda messages, bulk=False: handed.append((bulk, messages))
+    )
+    old = timezone.now() - timedelta(minutes=5)
+    older = timezone.now() - timedelta(minutes=20)
+    with shop_context(shop_fr):
+        common = {"shop": shop_fr, "channel": "email", "recipient": "a@example.fr", "body_text": "x"}
+        welcome = OutboundMessage.objects.create(kind="welcome", updated_at=old, **common)
+        waiting = OutboundMessage.objects.create(
+            kind="campaign", source="campaign:1", updated_at=old, **common
+        )
+        lost = OutboundMessage.objects.create(
+            kind="campaign", source="campaign:2", updated_at=older, **common
+        )
+    outbox.messages_sweep()
+    assert handed == [(False, [(welcome.pk, shop_fr.pk)]), (True, [(lost.pk, shop_fr.pk)])]
+    assert waiting.pk not in [pk for _bulk, pairs in handed for pk, _shop in pairs]
