@@ -100,6 +100,12 @@ def test_a_campaign_from_new_campaign_to_a_delivered_email(
     shot(page, "campaign-results", 1024, 768)
     shot(page, "campaign-results-phone", 390, 844)
 
+    page.goto(f"{live_server.url}/campaigns/")
+    expect(page.locator("#campaigns")).to_contain_text("Winter treats")
+    axe_check(page)
+    shot(page, "campaigns-list", 1024, 768)
+    shot(page, "campaigns-list-phone", 390, 844)
+
     # The customer's own history shows the campaign.
     page.goto(f"{live_server.url}/customers/{kim.number}/")
     expect(page.locator(".messages__list")).to_contain_text("Winter treats")

@@ -6,6 +6,8 @@ from django.db import transaction
 from customers import demo
 from customers.models import Customer
 from customers.services import DuplicateCustomer, customer_create, customer_tags_set, pet_create
+from messaging import consent
+from messaging.models import Channel, ConsentEvent
 from shopcrm.models import Role, Shop
 from shopcrm.services import shop_create, staff_create
 from shopcrm.tenancy import shop_context
@@ -125,6 +127,7 @@ def _seed_customers(shop, count: int) -> None:
                 )
             except DuplicateCustomer:
                 continue  # a random phone drawn twice
+            _seed_consent(shop, customer, rng)
             if rng.random() < 0.3:
                 customer_tags_set(
                     shop=shop, by=None, customer=customer, names=rng.sample(tags, rng.randint(1, 2))
@@ -140,3 +143,29 @@ def _seed_customers(shop, count: int) -> None:
                         birth_month=rng.randint(1, 12),
                         birth_year=rng.randint(2010, 2025),
                     )
+
+
+def _seed_consent(shop, customer, rng: random.Random) -> None:
+    """Consent as a shop that has used shopcrm for a while would have it, through the same services a
+    customer's own clicks and replies go through (so the ledger holds every event a campaign relies on):
+    about half confirmed, some still pending, a few who withdrew."""
+    if customer.email:
+        roll = rng.random()
+        if roll < 0.6:
+            consent.requests_record(shop=shop, customer=customer, by=None, channels=[Channel.EMAIL])
+        if roll < 0.45:
+            consent.email_verify(shop=shop, customer=customer, user_agent="demo data")
+        if roll < 0.05:
+            consent.email_unsubscribe(shop=shop, customer=customer, detail="demo data")
+    if customer.phone:
+        roll = rng.random()
+        if roll < 0.55:
+            consent.requests_record(shop=shop, customer=customer, by=None, channels=[Channel.SMS])
+        if roll < 0.4:
+            consent.sms_confirm(
+                shop=shop, customer=customer, source=ConsentEvent.Source.SMS_REPLY, detail="demo"
+            )
+        if roll < 0.04:
+            consent.sms_opt_out(
+                shop=shop, customer=customer, source=ConsentEvent.Source.SMS_REPLY, detail="demo"
+            )
