@@ -21,6 +21,7 @@ from campaigns.forms import ALL, FILTERS, AutomationForm, CampaignForm, Schedule
 from campaigns.models import Campaign
 from customers import services as customer_services
 from customers.desk import segments
+from customers.desk.export import cell_neutralised
 from customers.desk.views.listing import list_params
 from customers.desk.views.segments import segment_description
 from customers.models import Export
@@ -197,9 +198,7 @@ def _detail_context(request, campaign, **more):
         context["schedule_form"] = more.pop("schedule_form", None) or ScheduleForm(
             initial={"seen": context["eligible"]}
         )
-        context["test_form"] = more.pop("test_form", None) or TestSendForm(
-            initial={"phone": shop.contact_phone if campaign.channel == Channel.SMS else ""}
-        )
+        context["test_form"] = more.pop("test_form", None) or TestSendForm()
     else:
         results = services.campaign_results(shop=shop, campaign=campaign)
         context["results"] = results
@@ -395,7 +394,8 @@ def _audience_csv(shop, campaign, export_id: int, language: str):
         writer.writerow([_("Customer number"), _("First name"), _("Last name"), _("Receives it?")])
         rows = 0
         for row in services.audience_rows(shop=shop, campaign=campaign):
-            writer.writerow([row.number, row.first_name, row.last_name, labels.get(row.reason, eligible)])
+            names = [cell_neutralised(row.first_name), cell_neutralised(row.last_name)]
+            writer.writerow([row.number, *names, labels.get(row.reason, eligible)])
             rows += 1
             if out.tell() > 64_000:
                 yield out.getvalue()

@@ -113,7 +113,7 @@ def test_a_schedule_in_the_past_is_refused_next_to_the_field(admin_client_fr, sh
 
 
 def test_the_audience_list_says_who_receives_it_and_why_not(admin_client_fr, shop_fr):
-    ana = verified(shop_fr, first_name="Ana", email="ana@example.fr")
+    ana = verified(shop_fr, first_name="=Ana", email="ana@example.fr")
     nadia = add(shop_fr, first_name="Nadia", email="nadia@example.fr")
     new(admin_client_fr)
     response = admin_client_fr.post(reverse("campaigns:audience", args=[only(shop_fr).pk]))
@@ -125,6 +125,7 @@ def test_the_audience_list_says_who_receives_it_and_why_not(admin_client_fr, sho
     assert len(lines) == 3
     by_number = {line.split(",")[0]: line for line in lines[1:]}
     assert by_number[ana.number].endswith(("Receives it", "La reçoit"))
+    assert ",'=Ana," in by_number[ana.number]  # a name a spreadsheet would run as a formula is shown as text
     assert by_number[nadia.number].endswith(("No consent", "Pas de consentement"))
 
 
