@@ -19,7 +19,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from unittest import mock
@@ -28,7 +27,7 @@ from django.db import connections
 from django.test.utils import override_settings
 
 from bench.dataset import BIG_SHOP_SLUG, COLUMNS, reset
-from bench.http import gunicorn, signed_in_session
+from bench.http import celery_worker_command, gunicorn, signed_in_session
 from bench.lookup import build_queries, pct
 from campaigns import sending, services
 from campaigns.models import Campaign
@@ -366,19 +365,7 @@ def run(log=print) -> dict:
 def _worker(env: dict, *queues: str):
     """One Celery worker (concurrency 1) on the bench's queues, for the block."""
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "shopcrm",
-            "worker",
-            "--concurrency",
-            "1",
-            "-Q",
-            ",".join(queues),
-        ]
-        + ["--without-gossip", "--without-mingle", "--loglevel", "warning"],
+        celery_worker_command(*queues),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -57,3 +57,15 @@ def gunicorn() -> Iterator[str]:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
+
+
+def celery_worker_command(*queues: str, concurrency: int = 1) -> list[str]:
+    """A Celery worker on the bench's own queues (never a running `make run`'s), quiet."""
+    return [sys.executable, "-m", "celery", "-A", "shopcrm", "worker", "--concurrency", str(concurrency)] + [
+        "-Q",
+        ",".join(queues),
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel",
+        "warning",
+    ]

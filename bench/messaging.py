@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from django.utils import timezone
 
-from bench.http import free_port, signed_in_session
+from bench.http import celery_worker_command, free_port, signed_in_session
 from bench.lookup import pct
 from messaging.models import OutboundMessage
 from shopcrm.models import Role, Shop
@@ -57,22 +57,7 @@ def _round(shop: Shop, provider_delay: float, run: int) -> dict:
         [sys.executable, "-m", "gunicorn", "shopcrm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         env,
     )
-    worker = _start(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "shopcrm",
-            "worker",
-            "--concurrency",
-            "1",
-            "-Q",
-            env["CELERY_QUEUE"],
-        ]
-        + ["--without-gossip", "--without-mingle", "--loglevel", "warning"],
-        env,
-    )
+    worker = _start(celery_worker_command(env["CELERY_QUEUE"]), env)
     base = f"http://127.0.0.1:{port}"
     latencies = []
     started_at = timezone.now()

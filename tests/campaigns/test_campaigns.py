@@ -15,6 +15,7 @@ from messaging import consent, marketing, outbox
 from messaging.models import UNSUBSCRIBE_LINK, ConsentEvent, OutboundMessage
 from messaging.sms.backends import locmem
 from shopcrm.tenancy import shop_context
+from tests.campaigns.conftest import verified
 from tests.conftest import add_customer as add
 
 pytestmark = pytest.mark.django_db
@@ -30,20 +31,6 @@ def published(monkeypatch):
     monkeypatch.setattr(outbox, "message_publish", lambda messages, bulk=False: handed.extend(messages))
     locmem.outbox.clear()
     return handed
-
-
-@pytest.fixture
-def launched(monkeypatch):
-    started = []
-    monkeypatch.setattr(services, "_launch_on_commit", lambda campaign: started.append(campaign.pk))
-    return started
-
-
-def verified(shop, **values):
-    customer = add(shop, **values)
-    with shop_context(shop):
-        consent.email_verify(shop=shop, customer=customer)
-    return customer
 
 
 def texting(shop, **values):

@@ -7,25 +7,11 @@ from django.urls import reverse
 from campaigns import services
 from campaigns.models import Campaign
 from customers.models import Export
-from messaging import consent
 from shopcrm.tenancy import shop_context
+from tests.campaigns.conftest import verified
 from tests.conftest import add_customer as add
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def launched(monkeypatch):
-    started = []
-    monkeypatch.setattr(services, "_launch_on_commit", lambda campaign: started.append(campaign.pk))
-    return started
-
-
-def verified(shop, **values):
-    customer = add(shop, **values)
-    with shop_context(shop):
-        consent.email_verify(shop=shop, customer=customer)
-    return customer
 
 
 def new(client, **data):
