@@ -94,10 +94,12 @@ def customer_consents(*, shop, customer, limit: int = 50):
 
 
 def customer_messages(*, shop, customer, limit: int = 10):
-    """The latest emails and texts sent to the customer, newest first."""
+    """The latest emails and texts sent to the customer, newest first, with the consent each marketing
+    message relied on."""
     from messaging.models import OutboundMessage
 
-    return list(OutboundMessage.objects.filter(shop=shop, customer=customer)[:limit])
+    messages = OutboundMessage.objects.filter(shop=shop, customer=customer).select_related("consent")
+    return list(messages[:limit])
 
 
 def export_list(*, shop, limit: int = 200) -> list[Export]:

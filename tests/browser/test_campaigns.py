@@ -109,6 +109,7 @@ def test_a_campaign_from_new_campaign_to_a_delivered_email(
     # The customer's own history shows the campaign.
     page.goto(f"{live_server.url}/customers/{kim.number}/")
     expect(page.locator(".messages__list")).to_contain_text("Winter treats")
+    expect(page.locator(".messages__list")).to_contain_text("relies on: consent confirmed")
 
 
 def test_the_pet_birthday_promotion_is_switched_on_and_the_checkout_screen_says_it_went(
