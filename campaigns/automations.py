@@ -133,6 +133,10 @@ def pet_birthday_write_chunk(
         run = _run_for(shop, automation, local.date())
         if run.finished_at is not None:
             return False
+        if run.channel != automation.channel:
+            # Switched channel this month: who has not had it yet gets it on the new one (still once).
+            run.channel = automation.channel
+            run.save(update_fields=["channel"])
         ids, written = sending.chunk_write(
             shop=shop,
             unsent=lambda after, upto: _audience(shop, run, after, upto),

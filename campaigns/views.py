@@ -194,7 +194,7 @@ def _detail_context(request, campaign, **more):
         ]
         context["excluded_total"] = sum(count for _v, _l, count in context["excluded"])
         context["people"] = services.preview_people(shop=shop, campaign=campaign)
-        context["window_note"] = services.window_note(shop, campaign)
+        context["window_note"] = services.window_note(shop, campaign, campaign.scheduled_at)
         context["schedule_form"] = more.pop("schedule_form", None) or ScheduleForm(
             initial={"seen": context["eligible"]}
         )

@@ -156,3 +156,16 @@ def test_one_shops_promotion_never_reaches_another_shops_customers(shop_us, publ
     assert run(shop_us, at(shop_us)) == []
     with shop_context(other):
         assert not OutboundMessage.objects.filter(kind="pet_birthday").exists()
+
+
+def test_a_channel_switched_mid_month_reaches_who_has_not_had_it_yet_once(shop_us, published):
+    kim = owner(shop_us, "Kim", month=12)  # gets it by email on the 1st
+    switch_on(shop_us)
+    run(shop_us, at(shop_us))
+    lee = add(shop_us, first_name="Lee", phone="212 555 0199", email="lee@example.com")
+    with shop_context(shop_us):
+        consent.sms_confirm(shop=shop_us, customer=lee, source="sms_reply")
+        Pet.objects.create(shop=shop_us, owner=lee, name="Rex", species="dog", birth_month=12)
+    switch_on(shop_us, channel="sms", subject="", body="Happy birthday {{ pet_name }}!")
+    messages = run(shop_us, at(shop_us, day=10))
+    assert [(m.customer_id, m.channel) for m in messages] == [(kim.pk, "email"), (lee.pk, "sms")]
