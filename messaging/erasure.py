@@ -9,7 +9,7 @@ import ipaddress
 from django.db import transaction
 from django.utils import timezone
 
-from messaging import consent, render
+from messaging import consent, render, suppression
 from messaging.models import Channel, ConsentEvent, Erasure, ErasureRequest, OutboundMessage, Suppression
 from messaging.outbox import ERASED
 from messaging.services import message_queue
@@ -63,7 +63,7 @@ def person_erase(
         )
     for channel, found in addresses.items():
         for address in found:
-            digest = consent.address_hash(shop.pk, channel, address)
+            digest = suppression.address_hash(shop.pk, channel, address)
             if not digest:
                 continue
             Suppression.objects.filter(shop=shop, channel=channel, address_hash=digest).update(address="")

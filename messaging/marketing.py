@@ -6,7 +6,7 @@ A customer is **eligible** on a channel when all of these hold, decided in one s
 - their status is marketing consent (`consent.CONSENTING`: confirmed here, or imported single opt-in);
 - the ledger holds the event that gave it (`consent.CONSENT_ACTIONS`), which each message then links;
 - the address is on no suppression list entry that blocks marketing (STOP, unsubscribe, complaint, bounce,
-  erasure), compared by its hash as `consent.address_hash` computes it (the same HMAC, in SQL).
+  erasure), compared by its hash as `suppression.address_hash` computes it (the same HMAC, in SQL).
 
 The worker checks consent and suppression again as each message leaves (`consent.send_refusal`), so a STOP
 that arrives while a campaign is sending still holds back the rest.
@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Pet
-from messaging import consent, outbox
-from messaging.consent import BLOCKING, CONSENT_ACTIONS, CONSENTING, EmailStatus, SmsStatus
+from messaging import consent, outbox, suppression
+from messaging.consent import CONSENT_ACTIONS, CONSENTING, EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent, OutboundMessage, Suppression
 
 
@@ -52,8 +52,8 @@ _PENDING = {Channel.EMAIL: EmailStatus.PENDING, Channel.SMS: SmsStatus.PENDING}
 
 
 def _pads() -> tuple[bytes, bytes]:
-    """HMAC's inner and outer keys for `consent.address_hash`, so SQL computes the same hash."""
-    key = consent._hash_key(settings.CONSENT_HASH_KEY, settings.SECRET_KEY).ljust(64, b"\0")
+    """HMAC's inner and outer keys for `suppression.address_hash`, so SQL computes the same hash."""
+    key = suppression.hash_key(settings.CONSENT_HASH_KEY, settings.SECRET_KEY).ljust(64, b"\0")
     return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
@@ -119,7 +119,7 @@ def _params(shop, channel: str, audience: QuerySet) -> tuple[str, dict]:
         "channel": channel,
         "purpose": consent.MARKETING,
         "actions": list(CONSENT_ACTIONS),
-        "blocking": list(BLOCKING[consent.MARKETING]),
+        "blocking": list(suppression.BLOCKING[consent.MARKETING]),
         "withdrawn": list(_WITHDRAWN[channel]),
         "bounced": list(_BOUNCED[channel]),
         "pending": _PENDING[channel],
@@ -279,7 +279,7 @@ def marketing_messages_write(
 
 
 def consent_hash_check(shop, channel: str, customer: Customer) -> bool:
-    """Whether SQL hashes the customer's address exactly as `consent.address_hash` (used by tests and the
+    """Whether SQL hashes the customer's address exactly as `suppression.address_hash` (used by tests and the
     benchmark's sanity check)."""
     inner, outer = _pads()
     with connection.cursor() as cursor:
@@ -289,7 +289,7 @@ def consent_hash_check(shop, channel: str, customer: Customer) -> bool:
         )
         (found,) = cursor.fetchone()
     address = customer.email if channel == Channel.EMAIL else customer.phone
-    return found == consent.address_hash(shop.pk, channel, address)
+    return found == suppression.address_hash(shop.pk, channel, address)
 
 
 def already_written(*, shop, source: str, after: int = 0, upto: int | None = None) -> QuerySet:

@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging import consent, throttle, windows
+from messaging import consent, suppression, throttle, windows
 from messaging.models import INVITATION_LINK, PREFERENCES_LINK, UNSUBSCRIBE_LINK, OutboundMessage
 from messaging.sms import SmsError, SmsMessage, send_sms
 from messaging.sms.senders import sender_of
@@ -154,7 +154,7 @@ def _mail_connection():
 
 def _claim(queued: list[OutboundMessage], results: dict[int, str]) -> list[OutboundMessage]:
     """Decide, under the rows' locks, what each queued message becomes now; write it; return those that go."""
-    suppressed = consent.suppression_reasons_of(
+    suppressed = suppression.suppression_reasons_of(
         queued[0].shop if queued else None,
         [(m.channel, m.recipient, consent.purpose_of(m)) for m in queued],
     )

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
-from messaging import consent, outbox, services, tokens, wording
+from messaging import consent, outbox, services, suppression, tokens, wording
 from messaging.access import customer_data, data_response
 from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent, OutboundMessage
@@ -238,7 +238,7 @@ def preferences(request, token):
                 "data": customer_data(shop=shop, customer=customer),
                 # Per channel: None (service messages on), "service_off", or what else blocks them.
                 "service": {
-                    channel: consent.suppression_reason(
+                    channel: suppression.suppression_reason(
                         shop=shop, channel=channel, address=address, purpose=consent.SERVICE
                     )
                     for channel, address in ((Channel.EMAIL, customer.email), (Channel.SMS, customer.phone))

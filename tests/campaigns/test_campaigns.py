@@ -11,7 +11,7 @@ from django.http import QueryDict
 from campaigns import content, sending, services
 from campaigns.models import Campaign
 from customers.models import Customer, Pet
-from messaging import consent, marketing, outbox
+from messaging import consent, marketing, outbox, suppression
 from messaging.models import UNSUBSCRIBE_LINK, ConsentEvent, OutboundMessage
 from messaging.sms.backends import locmem
 from shopcrm.tenancy import shop_context
@@ -129,7 +129,9 @@ def test_texts_go_only_to_numbers_that_opted_in(shop_fr, launched):
 def test_an_address_on_the_suppression_list_is_left_out_whatever_its_status_says(shop_fr, launched, reason):
     verified(shop_fr, email="Shared.Box@Example.fr")
     with shop_context(shop_fr):
-        consent.suppression_add(shop=shop_fr, channel=EMAIL, address="shared.box@example.fr", reason=reason)
+        suppression.suppression_add(
+            shop=shop_fr, channel=EMAIL, address="shared.box@example.fr", reason=reason
+        )
     counts = split(shop_fr, campaign(shop_fr))
     assert counts[marketing.ELIGIBLE] == 0 and counts["suppressed"] == 1
 

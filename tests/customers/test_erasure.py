@@ -18,7 +18,7 @@ from customers import services
 from customers.desk.merge import customers_merge
 from customers.erasure import customer_erase
 from customers.models import Customer, Export, Import
-from messaging import consent, outbox, tokens
+from messaging import consent, outbox, suppression, tokens
 from messaging.models import ConsentEvent, Erasure, ErasureRequest, OutboundMessage, Suppression
 from shopcrm.tenancy import shop_context
 from tests.customers.test_import import run
@@ -193,7 +193,8 @@ def test_erasing_a_merge_survivor_takes_the_merged_record_with_it(shop_fr, admin
     assert scan(shop_fr, ["Quenouillard", "pippa@example.org", *VALUES]) == {}
     with shop_context(shop_fr):
         assert (
-            consent.suppression_reason(shop=shop_fr, channel="email", address="pippa@example.org") == "erased"
+            suppression.suppression_reason(shop=shop_fr, channel="email", address="pippa@example.org")
+            == "erased"
         )
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from customers.models import Customer
 from customers.services import customer_create, customer_update
-from messaging import consent, outbox
+from messaging import consent, outbox, suppression
 from messaging.models import ConsentEvent, OutboundMessage, Suppression
 from messaging.services import message_resend
 from messaging.sms.backends import locmem
@@ -54,13 +54,13 @@ def test_the_keyword_matrix(body, meant):
 
 
 def test_the_address_hash_is_normalised_and_salted_with_the_shop():
-    assert consent.address_hash(1, "email", " Betty@Example.com") == consent.address_hash(
+    assert suppression.address_hash(1, "email", " Betty@Example.com") == suppression.address_hash(
         1, "email", "betty@example.com"
     )
-    assert consent.address_hash(1, "email", "betty@example.com") != consent.address_hash(
+    assert suppression.address_hash(1, "email", "betty@example.com") != suppression.address_hash(
         2, "email", "betty@example.com"
     )
-    assert consent.address_hash(1, "sms", "") == ""
+    assert suppression.address_hash(1, "sms", "") == ""
 
 
 def _fresh(shop, customer):
@@ -201,7 +201,8 @@ def test_a_bounce_for_an_address_the_customer_no_longer_has_leaves_their_status(
         )
         assert Customer.objects.get(pk=betty.pk).email_status == "none"
         assert (
-            consent.suppression_reason(shop=shop_fr, channel="email", address="betty@example.com") == "bounce"
+            suppression.suppression_reason(shop=shop_fr, channel="email", address="betty@example.com")
+            == "bounce"
         )
 
 
@@ -238,7 +239,7 @@ def test_an_import_cannot_subscribe_a_suppressed_address_and_a_new_phone_starts_
             email="bob@example.com",
         )
         consent.sms_confirm(shop=shop_us, customer=bob, source="customer_link", detail="confirm link")
-        consent.suppression_add(shop=shop_us, channel="email", address="cy@example.com", reason="bounce")
+        suppression.suppression_add(shop=shop_us, channel="email", address="cy@example.com", reason="bounce")
     client.force_login(admin_us)
     header = "Last name,First name,Mobile phone,Email,Email consent\r\n"
     data = (

@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 
 from customers.services import customer_create
-from messaging import consent, outbox
+from messaging import outbox, suppression
 from messaging.models import OutboundMessage
 from messaging.sms import SmsError
 from messaging.sms.backends import locmem
@@ -142,7 +142,9 @@ def test_a_permanent_error_marks_the_message_failed_with_the_reason(shop_fr, pub
 def test_a_suppressed_address_makes_no_provider_call(shop_fr, published):
     create(shop_fr, send_sms_opt_in=False)
     with shop_context(shop_fr):
-        consent.suppression_add(shop=shop_fr, channel="email", address="Betty@example.com", reason="bounce")
+        suppression.suppression_add(
+            shop=shop_fr, channel="email", address="Betty@example.com", reason="bounce"
+        )
     (email,) = rows(shop_fr)
     assert outbox.message_send(message_id=email.pk, shop_id=email.shop_id) == "suppressed"
     assert mail.outbox == []

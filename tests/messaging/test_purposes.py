@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from customers.models import Customer
-from messaging import consent, outbox, tokens
+from messaging import consent, outbox, suppression, tokens
 from messaging.models import ConsentEvent
 from shopcrm.tenancy import shop_context
 from tests.messaging.test_outbox import create
@@ -32,7 +32,10 @@ def test_an_unsubscribe_from_offers_leaves_service_emails_on(shop_fr):
     betty = create(shop_fr)
     with shop_context(shop_fr):
         consent.email_unsubscribe(shop=shop_fr, customer=betty, detail="one-click")
-        assert consent.suppression_reason(shop=shop_fr, channel="email", address=betty.email) == "unsubscribe"
+        assert (
+            suppression.suppression_reason(shop=shop_fr, channel="email", address=betty.email)
+            == "unsubscribe"
+        )
     assert allowed(shop_fr, betty, "email")
 
 
@@ -44,7 +47,7 @@ def test_turning_service_messages_off_leaves_marketing_consent_as_it_was(shop_fr
         assert not consent.service_opt_out(shop=shop_fr, customer=betty, channel="email")  # once
         betty = Customer.objects.get(pk=betty.pk)
         assert betty.email_status == "verified"
-        assert consent.suppression_reason(shop=shop_fr, channel="email", address=betty.email) is None
+        assert suppression.suppression_reason(shop=shop_fr, channel="email", address=betty.email) is None
         event = ConsentEvent.objects.filter(customer=betty).latest("pk")
         assert (event.purpose, event.action, event.wording_version) == (
             "service",

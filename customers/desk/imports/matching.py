@@ -21,7 +21,7 @@ from customers.normalise import phone_is_mobile
 from customers.services import (
     CONTACT_FIELDS,
 )
-from messaging import consent
+from messaging import consent, suppression
 from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import Channel
 
@@ -179,18 +179,18 @@ class FileConsents:
     def __init__(self, shop, outcome: Outcome):
         self.shop, self.outcome = shop, outcome
         self.suppressed = {
-            channel: consent.suppression_hashes(shop=shop, channel=channel) for channel, *_r in CHANNELS
+            channel: suppression.suppression_hashes(shop=shop, channel=channel) for channel, *_r in CHANNELS
         }
 
     def address_hash(self, channel: str, address) -> str:
-        return consent.address_hash(self.shop.pk, channel, address)
+        return suppression.address_hash(self.shop.pk, channel, address)
 
     def changes(self, current: dict, values: dict) -> dict:
         """{status field: [old, new]} for the row's customer (`current`: their stored values)."""
         changes = {}
         for channel, status_field, address_field, column, given, nothing in CHANNELS:
-            old_address = consent.address_normal(channel, current[address_field])
-            address = consent.address_normal(channel, values.get(address_field)) or old_address
+            old_address = suppression.address_normal(channel, current[address_field])
+            address = suppression.address_normal(channel, values.get(address_field)) or old_address
             reason = self.suppressed[channel].get(self.address_hash(channel, address)) if address else None
             status = current[status_field]
             if address != old_address or reason:
