@@ -104,7 +104,7 @@ def messages_send(*, message_ids: list[int], shop_id: int) -> dict[int, str]:
         messages = list(
             OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("shop", "customer")
-            .filter(pk__in=message_ids)
+            .filter(shop_id=shop_id, pk__in=message_ids)
             .order_by("pk")
         )
         found = {m.pk: m for m in messages}
@@ -202,7 +202,7 @@ def _mark_sent(shop_id: int, done: list[tuple[OutboundMessage, str]]) -> None:
                set status = %s, provider_message_id = v.provider_id, sent_at = %s, last_error = '',
                    updated_at = %s
               from (select unnest(%s::bigint[]) as id, unnest(%s::text[]) as provider_id) v
-             where o.id = v.id and o.status = %s
+             where o.id = v.id and o.status = %s and o.shop_id = %s
             """,  # noqa: S608 - the table's name
             [
                 OutboundMessage.Status.SENT,
@@ -211,12 +211,13 @@ def _mark_sent(shop_id: int, done: list[tuple[OutboundMessage, str]]) -> None:
                 [m.pk for m, _id in done],
                 [provider_id[:120] for _m, provider_id in done],
                 OutboundMessage.Status.SENDING,
+                shop_id,
             ],
         )
         # The erased person's address was kept only to send this.
         erased = [m.pk for m, _id in done if m.kind == OutboundMessage.Kind.ERASURE_DONE]
         if erased:
-            OutboundMessage.objects.filter(pk__in=erased).update(recipient=ERASED)
+            OutboundMessage.objects.filter(shop_id=shop_id, pk__in=erased).update(recipient=ERASED)
 
 
 def _after_failure(message: OutboundMessage, error: str, *, transient: bool) -> str:

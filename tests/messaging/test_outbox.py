@@ -283,3 +283,16 @@ def test_the_sweeper_leaves_a_campaigns_waiting_messages_on_their_own_queue(shop
     outbox.messages_sweep()
     assert handed == [(False, [(welcome.pk, shop_fr.pk)]), (True, [(lost.pk, shop_fr.pk)])]
     assert waiting.pk not in [pk for _bulk, pairs in handed for pk, _shop in pairs]
+
+
+def test_a_batch_named_for_one_shop_never_sends_another_shops_message(shop_fr, shop_us):
+    with shop_context(shop_us):
+        theirs = OutboundMessage.objects.create(
+            shop=shop_us, channel="email", kind="welcome", recipient="x@example.com", body_text="x"
+        )
+    mail.outbox.clear()
+    assert outbox.messages_send(message_ids=[theirs.pk], shop_id=shop_fr.pk) == {theirs.pk: "locked"}
+    assert mail.outbox == []
+    with shop_context(shop_us):
+        theirs.refresh_from_db()
+    assert theirs.status == "queued"
