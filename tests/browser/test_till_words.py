@@ -52,3 +52,22 @@ def test_phone_start_inner_word_second_person_and_the_count(
     expect(page.locator("#results-count")).to_have_text("12 affichés sur 14")
     axe_check(page)
     shot(page, "till-count-tablet", 1024, 768)
+
+
+def test_the_count_is_asked_for_once_the_cashier_pauses_not_for_each_letter(
+    page, live_server, shop_fr, cashier_fr, regulars, login
+):
+    login(page, "caisse@test.example", PASSWORD)
+    counted = []
+    page.on("request", lambda r: counted.append(r.post_data) if r.url.endswith("/checkout/count/") else None)
+    box = page.get_by_label("Trouver un client")
+    searched = []
+    page.on("requestfinished", lambda r: searched.append(r.post_data) if r.url.endswith("/checkout/") else None)
+    # Slow enough for every letter to be searched (the box waits 200 ms), each answer filling the cards.
+    box.click()
+    for letter in "client":
+        page.keyboard.type(letter)
+        page.wait_for_timeout(300)
+    expect(page.locator("#results-count")).to_have_text("12 affichés sur 14")
+    assert len(searched) >= 4  # "cl", "cli", … each came back with 12 cards
+    assert len(counted) == 1 and "q=client" in counted[0]
