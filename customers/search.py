@@ -207,8 +207,20 @@ COUNT_CAP = 1000
 
 def customer_search_count(*, shop, query: str, cap: int = COUNT_CAP) -> int:
     """How many customers of `shop` the search finds for `query`, counted up to `cap` + 1 (more than
-    `cap` is said as such): the same branches, each stopping after `cap` + 1 rows."""
-    return len(customer_search(shop=shop, query=query, limit=cap + 1, ids_only=True))
+    `cap` is said as such): the same branches, each stopping after `cap` + 1 rows.
+
+    Counted without ranking: the cards' order (rank, then name) would sort every match only to count the
+    first `cap` + 1 (for a common prefix, thousands of rows looked up and sorted: 85 ms instead of 20).
+    When so few match that the look-alike names join in, the ranked search counts them as the till shows
+    them."""
+    q = query_clean(query)
+    if not q:
+        return 0
+    branches, identifiers = _build(shop, q, cap + 1)
+    found = _count(branches, cap + 1)
+    if _typos_wanted(q, identifiers, found):
+        return len(customer_search(shop=shop, query=query, limit=cap + 1, ids_only=True))
+    return found
 
 
 def query_clean(query: str) -> str:
@@ -366,6 +378,23 @@ def _run(branches: _Branches, limit: int, ids_only: bool = False) -> list:
         limit %s
     """  # noqa: S608 (only placeholders and column names are interpolated)
     return _fetch(sql, [*branches.params, limit], ids_only)
+
+
+def _count(branches: _Branches, limit: int) -> int:
+    """How many distinct customers the branches find, up to `limit`: those of `_run`, unranked."""
+    if not branches.parts:
+        return 0
+    sql = f"""
+        select count(*) from (
+            select h.id
+            from (select id from ({" union all ".join(branches.parts)}) hits group by id) h
+            join customers_customer c on c.id = h.id
+            limit %s
+        ) counted
+    """  # noqa: S608 (only placeholders and column names are interpolated)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*branches.params, limit])
+        return cursor.fetchone()[0]
 
 
 def _fuzzy(shop, words: list[str], *, exclude: set[int], limit: int, ids_only: bool = False) -> list:

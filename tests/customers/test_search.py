@@ -130,3 +130,27 @@ def test_pets_are_not_searched_in_a_shop_without_pets(shop_fr):
     with shop_context(shop_fr):
         Pet.objects.create(shop=shop_fr, owner=owner, name="Biscuit", name_key="biscuit", species="cat")
         assert customer_search(shop=shop_fr, query="bisc", limit=12) == []
+
+
+@pytest.mark.parametrize(
+    "query", ["du", "dupont", "06 12", "5678", "helene@", "c-042", "parc", "martin", "dupnot", "tour", "zz"]
+)
+def test_the_till_s_count_is_the_number_of_customers_its_search_finds(shop_fr, people, query):
+    from customers.search import customer_search_count
+
+    with shop_context(shop_fr):
+        for i in range(6):
+            add(shop_fr, first_name=f"Client{i}", last_name="Dupontel", email=f"c{i}@example.org")
+        found = {c.pk for c in customer_search(shop=shop_fr, query=query, limit=1000)}
+        assert customer_search_count(shop=shop_fr, query=query) == len(found)
+
+
+def test_the_till_s_count_stops_one_past_its_cap(shop_fr, people):
+    from customers.search import customer_search_count
+
+    with shop_context(shop_fr):
+        for i in range(6):
+            add(shop_fr, first_name=f"Client{i}", last_name="Dupontel", email=f"c{i}@example.org")
+        assert customer_search_count(shop=shop_fr, query="dup") == 8
+        assert customer_search_count(shop=shop_fr, query="dup", cap=3) == 4
+        assert customer_search_count(shop=shop_fr, query="dup", cap=8) == 8
