@@ -79,7 +79,9 @@ def machine() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "--only", choices=["lookup", "tenancy", "messaging", "desk", "uploads", "campaigns"], default=None
+        "--only",
+        choices=["lookup", "tenancy", "messaging", "desk", "uploads", "campaigns", "load"],
+        default=None,
     )
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
     args = parser.parse_args(argv)
@@ -145,6 +147,12 @@ def main(argv=None) -> int:
         print("Campaign benchmark (audience split, outbox rows, sending, the till meanwhile)…", flush=True)
         results = campaigns.run(log=log)
         _write(RESULTS / f"campaigns-{stamp}.md", campaigns.report(results, machine()))
+    if args.only in (None, "load"):
+        from bench import load as till_load
+
+        print("Till load run (50 tills, two minutes per pace, production settings)…", flush=True)
+        results = till_load.run(log=log)
+        _write(RESULTS / f"load-{stamp}.md", till_load.report(results, machine()))
     return 0
 
 

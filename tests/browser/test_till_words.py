@@ -62,7 +62,9 @@ def test_the_count_is_asked_for_once_the_cashier_pauses_not_for_each_letter(
     page.on("request", lambda r: counted.append(r.post_data) if r.url.endswith("/checkout/count/") else None)
     box = page.get_by_label("Trouver un client")
     searched = []
-    page.on("requestfinished", lambda r: searched.append(r.post_data) if r.url.endswith("/checkout/") else None)
+    page.on(
+        "requestfinished", lambda r: searched.append(r.post_data) if r.url.endswith("/checkout/") else None
+    )
     # Slow enough for every letter to be searched (the box waits 200 ms), each answer filling the cards.
     box.click()
     for letter in "client":
