@@ -35,6 +35,9 @@ def test_phone_start_inner_word_second_person_and_the_count(
     expect(page.locator("[data-result]")).to_have_count(2)
     expect(page.locator("[data-result] mark").first).to_have_text("06 12")
     shot(page, "till-phone-start", 1024, 768)
+    # The cards take the screen's width, as wide as the box above them (no other page's grid squeezes them).
+    card, field = page.locator("[data-result]").first.bounding_box(), box.bounding_box()
+    assert card["width"] >= 0.9 * field["width"], (card, field)
 
     box.fill("gall")
     expect(page.locator("[data-result]")).to_have_count(1)
