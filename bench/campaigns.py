@@ -27,7 +27,7 @@ from django.db import connections
 from django.test.utils import override_settings
 
 from bench.dataset import BIG_SHOP_SLUG, COLUMNS, reset
-from bench.http import celery_worker_command, gunicorn, signed_in_session
+from bench.http import celery_worker_command, gunicorn, purge_queues, signed_in_session
 from bench.lookup import build_queries, pct
 from campaigns import sending, services
 from campaigns.models import Campaign
@@ -357,7 +357,7 @@ def run(log=print) -> dict:
     with shop_context(target):
         results["sent_total"] = _sent(target, campaign)
         services.campaign_cancel(shop=target, campaign=campaign)
-    _purge(queue, bulk)
+    purge_queues(queue, bulk)
     return results
 
 
@@ -381,17 +381,6 @@ def _wait_sending(shop: Shop, campaign: Campaign, count: int, seconds: int = 60)
     deadline = time.monotonic() + seconds
     while _sent(shop, campaign) < count and time.monotonic() < deadline:
         time.sleep(0.5)
-
-
-def _purge(*queues: str) -> None:
-    from shopcrm.celery import app
-
-    with app.connection_for_write() as conn:
-        channel = conn.default_channel
-        for name in queues:
-            # A queue that was never declared has nothing to purge.
-            with contextlib.suppress(Exception):
-                channel.queue_purge(name)
 
 
 def report(results: dict, machine: str) -> str:

@@ -1,5 +1,6 @@
 """Talking to a gunicorn the benchmark started on loopback."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -69,3 +70,15 @@ def celery_worker_command(*queues: str, concurrency: int = 1) -> list[str]:
         "--loglevel",
         "warning",
     ]
+
+
+def purge_queues(*queues: str) -> None:
+    """Empty the bench's own Celery queues (what a benchmark queued and no worker took)."""
+    from shopcrm.celery import app
+
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for name in queues:
+            # A queue that was never declared has nothing to purge.
+            with contextlib.suppress(Exception):
+                channel.queue_purge(name)

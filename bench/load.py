@@ -34,7 +34,7 @@ from http.cookies import SimpleCookie
 from django.db.models import Count
 
 from bench.dataset import BIG_SHOP_SLUG
-from bench.http import free_port
+from bench.http import free_port, purge_queues
 from bench.lookup import pct
 from checkout.views import TILL_RESULTS as CARDS
 from customers.models import Customer, CustomerChange
@@ -438,8 +438,6 @@ def _check_customers(shop: Shop, stats: Stats) -> dict:
 
 
 def run(log=print) -> dict:
-    from bench.campaigns import _purge
-
     shop = Shop.objects.get(slug=BIG_SHOP_SLUG)
     rng = random.Random(7)
     _tills(shop)
@@ -472,7 +470,7 @@ def run(log=print) -> dict:
     finally:
         web.send_signal(signal.SIGTERM)
         web.wait(30)
-        _purge(queue, f"{queue}-bulk")
+        purge_queues(queue, f"{queue}-bulk")
     return {"runs": runs}
 
 

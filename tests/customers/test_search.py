@@ -154,3 +154,16 @@ def test_the_till_s_count_stops_one_past_its_cap(shop_fr, people):
         assert customer_search_count(shop=shop_fr, query="dup") == 8
         assert customer_search_count(shop=shop_fr, query="dup", cap=3) == 4
         assert customer_search_count(shop=shop_fr, query="dup", cap=8) == 8
+
+
+def test_the_till_s_count_leaves_another_shop_s_customers_out(shop_fr, shop_us, people):
+    from customers.search import customer_search_count
+
+    with shop_context(shop_us):
+        for i in range(5):
+            add(shop_us, first_name=f"Other{i}", last_name="Dupont", email=f"o{i}@example.org")
+        assert customer_search_count(shop=shop_us, query="dupont") == 5
+    with shop_context(shop_fr):
+        assert customer_search_count(shop=shop_fr, query="dupont") == 2  # Dupont, and Dupond as a look-alike
+        # Asked for the other shop from inside this one: row-level security shows none of its rows.
+        assert customer_search_count(shop=shop_us, query="dupont") == 0
