@@ -26,6 +26,7 @@ from customers.models import Customer, Segment
 from messaging import consent, marketing, render, windows
 from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel, ConsentEvent, OutboundMessage
 from messaging.services import message_queue
+from shopcrm.http import id_from
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,9 @@ def campaign_list(*, shop) -> list[Campaign]:
 
 def campaign_get(*, shop, pk) -> Campaign:
     """The campaign of `shop` with this id; Campaign.DoesNotExist for anything else (another shop's too)."""
-    if not str(pk).isdigit():
+    if id_from(pk) is None:
         raise Campaign.DoesNotExist
-    return Campaign.objects.select_related("segment").get(shop=shop, pk=int(pk))
+    return Campaign.objects.select_related("segment").get(shop=shop, pk=id_from(pk))
 
 
 def audience_params(campaign: Campaign) -> QueryDict:

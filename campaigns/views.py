@@ -31,7 +31,7 @@ from messaging import render as message_render
 from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel
 from messaging.sms.segments import non_gsm_characters, sms_segments
 from shopcrm.decorators import admin_required
-from shopcrm.http import found_or_404
+from shopcrm.http import found_or_404, id_from
 from shopcrm.tenancy import shop_context
 
 
@@ -257,9 +257,9 @@ def campaign_preview_email(request, pk):
     if campaign.channel != Channel.EMAIL:
         raise Http404
     person = content.Person.placeholder()
-    chosen = request.GET.get("as", "")
-    if chosen.isdigit():
-        customer = services.preview_customer(shop=request.shop, pk=int(chosen))
+    chosen = id_from(request.GET.get("as", ""))
+    if chosen is not None:
+        customer = services.preview_customer(shop=request.shop, pk=chosen)
         if customer is not None:
             person = content.person_of(customer)
     response = HttpResponse(_preview(request.shop, campaign, person)["html"])
@@ -270,8 +270,7 @@ def campaign_preview_email(request, pk):
 
 
 def _seen(request) -> int | None:
-    value = request.POST.get("seen", "")
-    return int(value) if value.isdigit() else None
+    return id_from(request.POST.get("seen", ""))
 
 
 @require_POST

@@ -8,7 +8,7 @@ urlpatterns = [
     path("", views.who, name="who"),
     path("walk-in/", views.walk_in, name="walk_in"),
     path("count/", views.count, name="count"),
-    path("<str:number>/", views.customer, name="customer"),
-    path("<str:number>/prompts/", views.prompts, name="prompts"),
-    path("<str:number>/order-ready/", views.order_ready, name="order_ready"),
+    path("<customer_number:number>/", views.customer, name="customer"),
+    path("<customer_number:number>/prompts/", views.prompts, name="prompts"),
+    path("<customer_number:number>/order-ready/", views.order_ready, name="order_ready"),
 ]

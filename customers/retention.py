@@ -15,6 +15,7 @@ import logging
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.db.models import DateTimeField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Greatest
@@ -94,6 +95,8 @@ def retention_keep(*, shop, by, customer: Customer, reason: str) -> Customer:
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": _("Say why this customer's data is kept.")})
+    if "\x00" in reason:
+        raise ValidationError({"reason": ProhibitNullCharactersValidator.message})
     if len(reason) > 200:
         raise ValidationError({"reason": _("Keep the reason under 200 characters.")})
     customer.kept_until = timezone.localdate() + KEEP_FOR

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q
 
+from customers.converters import is_number_form
 from customers.models import Customer, CustomerChange, Export, Import, Merge, Pet, Tag
 from customers.normalise import name_key
 
@@ -15,8 +16,16 @@ def customer_queryset(*, shop):
     return Customer.objects.filter(shop=shop)
 
 
+def customers_by_number(*, shop, numbers):
+    """The customers of `shop` among these numbers (any case); what cannot be a number matches none."""
+    wanted = {n.upper() for n in numbers if is_number_form(n)}
+    return customer_queryset(shop=shop).filter(number__in=wanted)
+
+
 def customer_get(*, shop, number: str) -> Customer:
     """The customer of `shop` with this number (raises Customer.DoesNotExist), with pets and tags loaded."""
+    if not is_number_form(number):
+        raise Customer.DoesNotExist
     return (
         customer_queryset(shop=shop)
         .select_related("created_by", "updated_by")
@@ -24,7 +33,7 @@ def customer_get(*, shop, number: str) -> Customer:
             Prefetch("pets", queryset=Pet.objects.filter(shop=shop)),
             Prefetch("tags", queryset=Tag.objects.filter(shop=shop)),
         )
-        .get(number=(number or "").upper())
+        .get(number=number.upper())
     )
 
 

@@ -29,6 +29,7 @@ from customers.models import Customer, Pet
 from messaging import consent, outbox, suppression
 from messaging.consent import CONSENT_ACTIONS, CONSENTING, EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent, OutboundMessage, Suppression
+from shopcrm.sql import ids_select
 
 
 class Exclusion(TextChoices):
@@ -108,7 +109,7 @@ def _split_sql(channel: str, audience_sql: str) -> str:
 
 
 def _params(shop, channel: str, audience: QuerySet) -> tuple[str, dict]:
-    sql, audience_params = audience.values("pk").query.sql_with_params()
+    sql, audience_params = ids_select(audience)
     # The audience's own placeholders are positional: turn them into named ones of this statement.
     named = {f"a{i}": value for i, value in enumerate(audience_params)}
     sql = sql.replace("%%", "\0") % tuple(f"%(a{i})s" for i in range(len(audience_params)))

@@ -21,6 +21,13 @@ def redirect_back(request, fallback: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(target)
 
 
+def id_from(value) -> int | None:
+    """An id (or count) sent in a URL or a form: ASCII digits only, else None. `str.isdigit` alone also
+    accepts "²" or "٣", which `int()` then refuses or reads as another number."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def found_or_404(selector, **kwargs):
     """Call a `*_get` selector; a row that does not exist — or belongs to another shop — is a 404."""
     try:

@@ -3,11 +3,13 @@ never a server error. Complements the precise validation tests of each form."""
 
 import re
 from html import unescape
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from campaigns.services import campaign_create
 from customers.services import pet_create
 from messaging import tokens
 from shopcrm.tenancy import shop_context
@@ -162,3 +164,74 @@ def test_live_helpers_of_the_create_form_never_answer_a_server_error(client, sho
                 if not isinstance(status, int) or status >= 500:
                     failures.append((url, name, odd[:20], status))
     assert not failures
+
+
+NOT_NUMBERS = ["\x00", "A\x00B", "a" * 300, "A1001;", "ÉTÉ", "²"]
+
+
+def test_an_address_with_what_cannot_be_a_customer_number_is_not_found(client, shop_fr, admin_fr):
+    """The number in a customer's or the till's address: anything but a short alphanumeric code is a 404,
+    whichever page it is and whether it is read or posted to, and never reaches the database."""
+    customer = add_customer(shop_fr, phone="06 12 34 56 78")
+    client.force_login(admin_fr)
+    routes = [
+        "/customers/{}/",
+        "/customers/{}/details/",
+        "/customers/{}/edit/",
+        "/customers/{}/data/",
+        "/customers/{}/erase/",
+        "/customers/{}/visit/",
+        "/customers/{}/resend/email/",
+        "/customers/{}/pets/add/",
+        "/customers/{}/pets/1/",
+        "/customers/{}/pets/1/delete/",
+        "/checkout/{}/",
+        "/checkout/{}/prompts/",
+        "/checkout/{}/order-ready/",
+    ]
+    answers = {}
+    for route in routes:
+        for odd in NOT_NUMBERS:
+            for send in (client.get, client.post):
+                answers[(route, odd[:8], send.__name__)] = send(route.format(quote(odd))).status_code
+    assert set(answers.values()) == {404}, {k: v for k, v in answers.items() if v != 404}
+    # The same pages still open for the real number, in either case.
+    assert client.get(f"/customers/{customer.number.lower()}/").status_code == 200
+    assert client.get(f"/checkout/{customer.number}/").status_code == 200
+
+
+def test_customer_numbers_posted_by_the_desks_forms_that_cannot_be_numbers_find_nobody(
+    client, shop_fr, admin_fr
+):
+    """Merge, "not the same person" and the retention list take numbers from the form itself."""
+    first = add_customer(shop_fr, first_name="Ana")
+    client.force_login(admin_fr)
+    for odd in NOT_NUMBERS:
+        pair = {"customer": [first.number, odd]}
+        assert client.get(reverse("customers:merge"), pair).status_code == 404
+        assert client.post(reverse("customers:duplicate_dismiss"), pair).status_code == 404
+        assert client.post(reverse("customers:retention"), {"number": odd, "reason": "x"}).status_code == 404
+        tagged = client.post(reverse("customers:bulk_tag"), {**pair, "action": "add", "tag": "VIP"})
+        assert tagged.status_code in (302, 303), tagged.status_code
+
+
+def test_ids_written_in_other_digits_are_no_ids(client, shop_fr, admin_fr):
+    """ "²" and "٣" pass `str.isdigit`; as a segment, a campaign, a customer to preview as or a count seen,
+    they are no id at all: the page answers as for an id that exists nowhere, or says what is wrong."""
+    client.force_login(admin_fr)
+    with shop_context(shop_fr):
+        campaign = campaign_create(
+            shop=shop_fr, by=admin_fr, name="Soldes", channel="email", subject="Soldes", body="Bonjour"
+        )
+    unknown = {
+        page: client.get(reverse(page), {"segment": "987654"}).status_code
+        for page in ("customers:list", "campaigns:new")
+    }
+    assert all(status < 500 for status in unknown.values())
+    for odd in ["²", "٣", "1²"]:
+        for page, status in unknown.items():
+            assert client.get(reverse(page), {"segment": odd}).status_code == status
+        preview = client.get(reverse("campaigns:preview_email", args=[campaign.pk]), {"as": odd})
+        assert preview.status_code == 200
+        sent = client.post(reverse("campaigns:send", args=[campaign.pk]), {"seen": odd})
+        assert sent.status_code in (302, 422), sent.status_code

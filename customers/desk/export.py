@@ -18,7 +18,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +26,7 @@ from customers.desk.listing import SORTS, CustomerFilter, customer_count, custom
 from customers.models import Civility, CustomerType, Export, Species
 from customers.services import export_record
 from messaging.consent import EmailStatus, SmsStatus
+from shopcrm.sql import ids_select
 
 # Above this many seconds of work, an export is built by a worker with a progress bar instead of in the
 # request. Rates measured by `make bench` on a 2-core machine, rounded down.
@@ -175,10 +175,7 @@ def _select(shop, filters: CustomerFilter, sort: str, *, neutralise: bool) -> tu
 
 def _ids(shop, filters: CustomerFilter) -> tuple[str, tuple]:
     """SQL (and parameters) selecting the ids of the filtered customers."""
-    try:
-        return customer_filter_queryset(shop=shop, filters=filters).values("id").query.sql_with_params()
-    except EmptyResultSet:  # a search that found nobody
-        return "select null::bigint where false", ()
+    return ids_select(customer_filter_queryset(shop=shop, filters=filters), "id")
 
 
 def csv_delimiter(shop) -> str:

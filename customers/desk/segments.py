@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from customers.desk.saved_search import tidy
 from customers.models import Segment
+from shopcrm.http import id_from
 
 NAME_MAX = Segment._meta.get_field("name").max_length
 
@@ -24,9 +25,9 @@ def segment_list(*, shop) -> list[Segment]:
 
 def segment_get(*, shop, pk) -> Segment:
     """The segment of `shop` with this id; Segment.DoesNotExist for anything else (another shop's too)."""
-    if not str(pk).isdigit():
+    if id_from(pk) is None:
         raise Segment.DoesNotExist
-    return Segment.objects.get(shop=shop, pk=int(pk))
+    return Segment.objects.get(shop=shop, pk=id_from(pk))
 
 
 def segment_params(segment: Segment, extra: QueryDict | None = None) -> QueryDict:

@@ -155,6 +155,20 @@ def test_the_client_lists_filters_become_the_audience(admin_client_fr, shop_fr):
     assert only(shop_fr).filters == "email_status=verified"
 
 
+@pytest.mark.parametrize("filters", [None, "q=nobody-by-this-name"])
+def test_a_campaign_nobody_can_receive_says_so_and_sends_nothing(admin_client_fr, shop_fr, launched, filters):
+    """An empty shop, or filters that match nobody: the page shows the campaign, and sending it is refused
+    with the reason next to the button."""
+    add(shop_fr, first_name="Nadia", last_name="Vidal")  # no email: not in an email audience
+    new(admin_client_fr, **({"audience": "filters", "filters": filters} if filters else {}))
+    campaign = only(shop_fr)
+    page = admin_client_fr.get(reverse("campaigns:detail", args=[campaign.pk]))
+    assert page.status_code == 200 and "Soldes d'hiver" in page.content.decode().replace("&#x27;", "'")
+    sent = admin_client_fr.post(reverse("campaigns:send", args=[campaign.pk]), {"seen": "0"})
+    assert sent.status_code == 422 and "rien n’a été envoyé" in sent.content.decode()
+    assert launched == [] and only(shop_fr).status == "draft"
+
+
 @pytest.mark.parametrize(
     "name",
     ["detail", "edit", "send", "schedule", "cancel", "test", "audience", "preview_email", "unschedule"],

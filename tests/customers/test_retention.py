@@ -133,3 +133,14 @@ def test_the_daily_task_runs_in_every_shop_each_in_its_own(shop_fr, shop_us):
         with shop_context(shop):
             assert set(Customer.objects.values_list("first_name", flat=True)) == left
             assert Erasure.objects.filter(reason="retention").count() == 1
+
+
+def test_a_reason_with_a_nul_byte_is_refused_next_to_the_field(admin_client_fr, shop_fr):
+    soon = aged(shop_fr, "Soon", age=3 * YEAR - datetime.timedelta(days=10))
+    refused = admin_client_fr.post(
+        reverse("customers:retention"), {"number": soon.number, "reason": "a\x00b"}
+    )
+    html = unescape(refused.content.decode())
+    assert refused.status_code == 200 and f"keep-{soon.number}-error" in html
+    with shop_context(shop_fr):
+        assert Customer.objects.get(pk=soon.pk).kept_until is None

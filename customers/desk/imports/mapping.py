@@ -14,6 +14,7 @@ from customers.models import (
     ImportMapping,
 )
 from customers.normalise import name_key
+from shopcrm.http import id_from
 
 # The fields a column can be mapped to, in the order the mapping form shows them.
 FIELDS = {
@@ -297,7 +298,11 @@ def mapping_remembered(*, shop, headers: list[str]) -> ImportMapping | None:
 
 
 def mapping_usable(mapping: dict, headers: list[str]) -> dict[str, str]:
-    return {k: v for k, v in mapping.items() if v in FIELDS and k.isdigit() and int(k) < len(headers)}
+    return {
+        k: v
+        for k, v in mapping.items()
+        if v in FIELDS and id_from(k) is not None and id_from(k) < len(headers)
+    }
 
 
 def mapping_first(shop, headers: list[str]) -> dict:

@@ -163,9 +163,7 @@ def customer_bulk_tag(request):
         )
         customers = listing.customer_filter_queryset(shop=request.shop, filters=filters_form.to_filter())
     else:
-        customers = selectors.customer_queryset(shop=request.shop).filter(
-            number__in=[n.upper() for n in form.cleaned_data["customer"]]
-        )
+        customers = selectors.customers_by_number(shop=request.shop, numbers=form.cleaned_data["customer"])
     add = form.cleaned_data["action"] == "add"
     try:
         changed = services.customers_tag_bulk(

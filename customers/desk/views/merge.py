@@ -24,7 +24,7 @@ def customer_merge(request):
     if len(set(numbers)) != 2:
         flash.error(request, _("Tick exactly two customers to merge them."))
         return redirect(back)
-    pair = {c.number: c for c in selectors.customer_queryset(shop=request.shop).filter(number__in=numbers)}
+    pair = {c.number: c for c in selectors.customers_by_number(shop=request.shop, numbers=numbers)}
     if len(pair) != 2:
         raise Http404
     first, second = sorted(pair.values(), key=lambda c: (c.created_at, c.pk))
@@ -91,7 +91,7 @@ def duplicate_list(request):
 def duplicate_dismiss(request):
     """“Not the same person”: the pair is not suggested again."""
     numbers = [n.upper() for n in request.POST.getlist("customer") if n]
-    pair = list(selectors.customer_queryset(shop=request.shop).filter(number__in=numbers))
+    pair = list(selectors.customers_by_number(shop=request.shop, numbers=numbers))
     if len(set(numbers)) != 2 or len(pair) != 2:
         raise Http404
     duplicates.duplicate_dismiss(shop=request.shop, by=request.user, first=pair[0], second=pair[1])

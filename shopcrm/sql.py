@@ -1,0 +1,14 @@
+"""Helpers for the few statements written by hand around an ORM queryset."""
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import QuerySet
+
+
+def ids_select(queryset: QuerySet, field: str = "pk") -> tuple[str, tuple]:
+    """SQL (and its positional parameters) selecting the `field` of each row of `queryset`, to embed as
+    `… in (<sql>)`. A queryset Django already knows to be empty (`pk__in=[]`, a search that found nobody)
+    has no SQL of its own: it becomes a select of no rows."""
+    try:
+        return queryset.values(field).query.sql_with_params()
+    except EmptyResultSet:
+        return "select null::bigint where false", ()
