@@ -76,6 +76,12 @@ def _twilio_signature_ok(request) -> bool:
     return RequestValidator(token).validate(url, request.POST.dict(), signature)
 
 
+def _posted(request, name: str) -> str:
+    """A field of the provider's (already authenticated) POST, without NUL bytes: PostgreSQL cannot store
+    or compare them, and a STOP must be read even when a gateway slipped one in."""
+    return request.POST.get(name, "").replace("\x00", "")
+
+
 def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
@@ -86,19 +92,19 @@ def twilio_inbound(request):
     """Replies to our texts: YES/OUI confirms, STOP… opts out at once, START opts back in, HELP answers."""
     if not _twilio_signature_ok(request):
         return HttpResponseForbidden()
-    phone = request.POST.get("From", "").strip()
-    body = " ".join(request.POST.get("Body", "").split())
+    phone = _posted(request, "From").strip()
+    body = " ".join(_posted(request, "Body").split())
     asked = keyword(body)
     if not phone or asked is None:
         return _twiml()
     with cross_shop("twilio inbound: find the customers holding this phone"):
         holders = list(Customer.objects.filter(phone=phone).select_related("shop").order_by("pk"))
-    holders = _answering(holders, request.POST.get("To", "").strip())
+    holders = _answering(holders, _posted(request, "To").strip())
     if not holders:
         return _twiml()
     with transaction.atomic():
         # Twilio retries a webhook it got no answer to: a reply is acted on once per MessageSid.
-        if not _first_time(holders[0].shop, "twilio-inbound", request.POST.get("MessageSid", "")):
+        if not _first_time(holders[0].shop, "twilio-inbound", _posted(request, "MessageSid")):
             return _twiml()
         _act_on_reply(holders, asked, body[:100], phone)
     return _twiml()
@@ -193,8 +199,8 @@ def twilio_status(request):
     """Delivery receipts: delivered / failed / undelivered for a message we sent."""
     if not _twilio_signature_ok(request):
         return HttpResponseForbidden()
-    sid = request.POST.get("MessageSid", "")
-    status = request.POST.get("MessageStatus", "")
+    sid = _posted(request, "MessageSid")
+    status = _posted(request, "MessageStatus")
     mapping = {
         "delivered": OutboundMessage.Status.DELIVERED,
         "failed": OutboundMessage.Status.FAILED,
@@ -206,7 +212,7 @@ def twilio_status(request):
         if message is not None:
             with shop_context(message.shop_id):
                 OutboundMessage.objects.filter(pk=message.pk).update(
-                    status=mapping[status], last_error=request.POST.get("ErrorCode", "")[:500]
+                    status=mapping[status], last_error=_posted(request, "ErrorCode")[:500]
                 )
     return HttpResponse(status=204)
 

@@ -381,3 +381,22 @@ def test_a_yes_only_one_shop_waits_for_is_credited_to_it_even_if_another_texted_
     inbound(client, "YES")
     assert fresh(shop_fr, betty).sms_status == "opted_in"
     assert fresh(shop_us, other).sms_status != "opted_in"
+
+
+def test_signed_fields_with_nul_bytes_are_read_without_them(client, shop_fr, betty):
+    """PostgreSQL refuses NUL bytes: a reply or a receipt carrying one is read all the same (a STOP stops)."""
+    assert (
+        inbound(
+            client, "ST\x00OP", phone="+3361234\x005678", sid="SM\x001", to="+1500\x005550006"
+        ).status_code
+        == 200
+    )
+    assert fresh(shop_fr, betty).sms_status == "opted_out"
+    with shop_context(shop_fr):
+        OutboundMessage.objects.filter(channel="sms").update(status="sent", provider_message_id="SM42")
+    url = reverse("messaging:twilio_status")
+    params = {"MessageSid": "SM\x0042", "MessageStatus": "deliv\x00ered", "ErrorCode": "3\x000"}
+    signature = RequestValidator(TOKEN).compute_signature("https://crm.example" + url, params)
+    assert client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 204
+    with shop_context(shop_fr):
+        assert OutboundMessage.objects.filter(channel="sms", status="delivered").exists()
