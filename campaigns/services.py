@@ -45,9 +45,9 @@ def campaign_list(*, shop) -> list[Campaign]:
 
 def campaign_get(*, shop, pk) -> Campaign:
     """The campaign of `shop` with this id; Campaign.DoesNotExist for anything else (another shop's too)."""
-    if id_from(pk) is None:
+    if (pk := id_from(pk)) is None:
         raise Campaign.DoesNotExist
-    return Campaign.objects.select_related("segment").get(shop=shop, pk=id_from(pk))
+    return Campaign.objects.select_related("segment").get(shop=shop, pk=pk)
 
 
 def audience_params(campaign: Campaign) -> QueryDict:

@@ -25,9 +25,9 @@ def segment_list(*, shop) -> list[Segment]:
 
 def segment_get(*, shop, pk) -> Segment:
     """The segment of `shop` with this id; Segment.DoesNotExist for anything else (another shop's too)."""
-    if id_from(pk) is None:
+    if (pk := id_from(pk)) is None:
         raise Segment.DoesNotExist
-    return Segment.objects.get(shop=shop, pk=id_from(pk))
+    return Segment.objects.get(shop=shop, pk=pk)
 
 
 def segment_params(segment: Segment, extra: QueryDict | None = None) -> QueryDict:

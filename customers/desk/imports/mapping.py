@@ -298,10 +298,12 @@ def mapping_remembered(*, shop, headers: list[str]) -> ImportMapping | None:
 
 
 def mapping_usable(mapping: dict, headers: list[str]) -> dict[str, str]:
+    """The entries of a posted or remembered mapping that name a column of this file and a known field."""
+    columns = {k: id_from(k) for k in mapping}
     return {
         k: v
         for k, v in mapping.items()
-        if v in FIELDS and id_from(k) is not None and id_from(k) < len(headers)
+        if v in FIELDS and columns[k] is not None and columns[k] < len(headers)
     }
 
 
