@@ -302,3 +302,28 @@ class Erasure(models.Model):
 
     def __str__(self) -> str:
         return f"erasure of {self.customer_number}"
+
+
+class SenderChange(models.Model):
+    """The log of a shop's SMS sender: every assignment and release, by whom, from what to what. A sender
+    is the platform's to give (it lives in the platform's provider account) and belongs to one shop only
+    (`shop_sms_sender_unique`); this is where a dispute about who texted as whom is settled."""
+
+    class How(models.TextChoices):
+        ASSIGNED = "assigned", _("assigned by the platform")
+        RELEASED = "released", _("released by the platform")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    how = models.CharField(max_length=10, choices=How.choices)
+    before = models.CharField(max_length=40, blank=True)
+    after = models.CharField(max_length=40, blank=True)
+    # Who at the platform did it (the operator's name as given to the command), and why.
+    operator = models.CharField(max_length=120)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.before or '-'} → {self.after or '-'}"

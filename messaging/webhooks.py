@@ -25,6 +25,7 @@ from messaging import bounces, consent, services
 from messaging.consent import SmsStatus
 from messaging.models import ConsentEvent, OutboundMessage, WebhookEvent
 from messaging.sms.senders import is_service
+from shopcrm.models import Shop
 from shopcrm.tenancy import cross_shop, shop_context
 
 logger = logging.getLogger(__name__)
@@ -97,9 +98,11 @@ def twilio_inbound(request):
     asked = keyword(body)
     if not phone or asked is None:
         return _twiml()
-    with cross_shop("twilio inbound: find the customers holding this phone"):
+    to, service = _posted(request, "To").strip(), _posted(request, "MessagingServiceSid").strip()
+    with cross_shop("twilio inbound: find the customers holding this phone and the shop texting from To"):
         holders = list(Customer.objects.filter(phone=phone).select_related("shop").order_by("pk"))
-    holders = _answering(holders, _posted(request, "To").strip())
+        owner = _sender_owner(service) or _sender_owner(to)
+    holders = _answering(holders, owner)
     if not holders:
         return _twiml()
     with transaction.atomic():
@@ -110,13 +113,21 @@ def twilio_inbound(request):
     return _twiml()
 
 
-def _answering(holders: list[Customer], to: str) -> list[Customer]:
-    """The customers a reply sent to `to` can answer: of the shops whose own number it is, else of the
-    shops texting from the shared number or a Messaging Service (whose pool we do not know). A reply no
-    shop can claim is taken as meant for all of them, so a STOP is never lost."""
-    own = [c for c in holders if c.shop.sms_sender and c.shop.sms_sender == to]
-    if own:
-        return own
+def _sender_owner(sender: str) -> int | None:
+    """The shop whose own sender (number or Messaging Service) this is; None for the shared number. One
+    sender belongs to one shop at most (`shop_sms_sender_unique`)."""
+    if not sender:
+        return None
+    return Shop.objects.filter(sms_sender=sender).values_list("pk", flat=True).first()
+
+
+def _answering(holders: list[Customer], owner: int | None) -> list[Customer]:
+    """The customers a reply can answer. Sent to a shop's own sender: that shop's customers only (another
+    shop holding the same phone never texted from that number). Sent to the shared number: the customers
+    of the shops texting from it or from a Messaging Service whose pool we do not know. A reply no shop
+    can claim is taken as meant for all of them, so a STOP is never lost."""
+    if owner is not None:
+        return [c for c in holders if c.shop_id == owner]
     shared = [c for c in holders if not c.shop.sms_sender or is_service(c.shop.sms_sender)]
     return shared or holders
 
@@ -209,12 +220,22 @@ def twilio_status(request):
     if sid and status in mapping:
         with cross_shop("twilio status: find the message by provider id"):
             message = _by_provider_id(sid)
-        if message is not None:
+        if message is not None and _sent_from(message, request):
             with shop_context(message.shop_id):
                 OutboundMessage.objects.filter(pk=message.pk).update(
                     status=mapping[status], last_error=_posted(request, "ErrorCode")[:500]
                 )
     return HttpResponse(status=204)
+
+
+def _sent_from(message: OutboundMessage, request) -> bool:
+    """A receipt names the sender the text left from: it must be the one the message was sent with (a
+    receipt for another sender's text is not this message's, whatever its id)."""
+    said = {_posted(request, "From").strip(), _posted(request, "MessagingServiceSid").strip()} - {""}
+    if not said or not message.sender or message.sender in said:
+        return True
+    logger.warning("twilio status for message %s names another sender: ignored", message.pk)
+    return False
 
 
 def _by_provider_id(provider_id: str):

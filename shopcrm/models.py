@@ -7,7 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone as djtz
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -108,7 +108,8 @@ class Shop(models.Model):
         blank=True,
         help_text=_(
             "The shop's own Twilio number (+…), Messaging Service SID (MG…), or a name of up to 11 letters "
-            "and digits where the country allows it. Empty: the platform's shared number."
+            "and digits where the country allows it. Empty: the platform's shared number. Assigned by the "
+            "platform, never typed by the shop: one sender belongs to one shop."
         ),
     )
     # The shop's own hours for marketing and consent-request texts, inside the legal window of its country
@@ -139,6 +140,13 @@ class Shop(models.Model):
         verbose_name = _("shop")
         verbose_name_plural = _("shops")
         ordering = ["name"]
+        constraints = [
+            # Texts from a sender say who sent them, and replies to it are credited by it: two shops can
+            # never share one (a name in another case is the same name on a phone's screen).
+            models.UniqueConstraint(
+                Upper("sms_sender"), condition=~models.Q(sms_sender=""), name="shop_sms_sender_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

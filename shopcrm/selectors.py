@@ -89,3 +89,12 @@ def staff_list(*, shop) -> list[StaffMembership]:
 def staff_get(*, shop, pk: int) -> StaffMembership:
     """One membership of `shop`, with its user. Raises StaffMembership.DoesNotExist."""
     return StaffMembership.objects.select_related("user").get(shop=shop, pk=pk)
+
+
+def shop_by_slug(slug: str) -> Shop | None:
+    """The shop a slug names, for the platform's commands and public pages (slugs are public: they are in
+    the shop's own links). None when there is none."""
+    slug = (slug or "").strip()
+    if not slug or "\x00" in slug:
+        return None
+    return Shop.objects.filter(slug=slug).first()

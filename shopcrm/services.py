@@ -122,7 +122,6 @@ SHOP_SETTINGS_FIELDS = [
     "contact_email",
     "postal_address",
     "privacy_url",
-    "sms_sender",
     "retention_years",
     "sms_hours_from",
     "sms_hours_until",

@@ -41,12 +41,14 @@ def fresh(shop, customer):
         return Customer.objects.get(pk=customer.pk)
 
 
-def inbound(client, body, phone="+33612345678", forge=False, sid=None, to="+15005550006"):
+def inbound(client, body, phone="+33612345678", forge=False, sid=None, to="+15005550006", service=None):
     """A reply as Twilio posts it, signed with the test auth token (or forged)."""
     url = reverse("messaging:twilio_inbound")
     params = {"From": phone, "Body": body, "To": to}
     if sid:
         params["MessageSid"] = sid
+    if service:
+        params["MessagingServiceSid"] = service
     signature = RequestValidator(TOKEN).compute_signature("https://crm.example" + url, params)
     if forge:
         signature = "x" + signature[1:]
@@ -98,6 +100,20 @@ def test_the_status_callback_marks_delivery(client, shop_fr, betty):
     assert client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 204
     with shop_context(shop_fr):
         assert OutboundMessage.objects.get(channel="sms").status == "delivered"
+
+
+def test_a_receipt_naming_another_sender_than_the_messages_changes_nothing(client, shop_fr, betty):
+    with shop_context(shop_fr):
+        OutboundMessage.objects.filter(channel="sms").update(
+            status="sent", provider_message_id="SM42", sender="+33644000001"
+        )
+    url = reverse("messaging:twilio_status")
+    for sender, expected in [("+33644000002", "sent"), ("+33644000001", "delivered")]:
+        params = {"MessageSid": "SM42", "MessageStatus": "delivered", "From": sender}
+        signature = RequestValidator(TOKEN).compute_signature("https://crm.example" + url, params)
+        assert client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 204
+        with shop_context(shop_fr):
+            assert OutboundMessage.objects.get(channel="sms").status == expected
 
 
 def _track(event_type, event_id="ev-1"):
