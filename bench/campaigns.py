@@ -34,6 +34,7 @@ from campaigns.models import Campaign
 from messaging import marketing
 from messaging.models import OutboundMessage
 from shopcrm.models import Role, Shop, StaffMembership
+from shopcrm.selectors import shop_by_slug
 from shopcrm.services import shop_create, staff_create
 from shopcrm.tenancy import cross_shop, shop_context
 
@@ -124,7 +125,7 @@ def _vacuum() -> None:
 
 def prepare_big(log=print) -> Shop:
     """Spread consents over the largest shop, once (its customers keep their names and numbers)."""
-    shop = Shop.objects.get(slug=BIG_SHOP_SLUG)
+    shop = shop_by_slug(BIG_SHOP_SLUG)
     with cross_shop("bench: spreading consents over the largest shop") as platform, platform.cursor() as c:
         c.execute(
             "select 1 from messaging_consentevent where shop_id = %s and detail = %s limit 1",
@@ -177,7 +178,7 @@ def prepare_big(log=print) -> Shop:
 def prepare_campaign_shop(big: Shop, log=print) -> Shop:
     """A shop of 200,000 customers who all confirmed their email (and their texts, where they gave a
     mobile), copied from the largest shop's people, once."""
-    shop = Shop.objects.filter(slug=SHOP_SLUG).first()
+    shop = shop_by_slug(SHOP_SLUG)
     if shop is not None:
         with cross_shop("bench: counting the campaign shop") as platform, platform.cursor() as c:
             c.execute("select count(*) from customers_customer where shop_id = %s", [shop.pk])

@@ -15,7 +15,7 @@ import datetime
 import random
 import time
 
-from django.db import connections, transaction
+from django.db import connections
 from django.utils import timezone
 
 from customers import demo
@@ -23,6 +23,7 @@ from customers.normalise import name_key
 from customers.services import KEY_FIELDS, NUMBER_ALPHABET, NUMBER_LENGTH
 from customers.terms import search_terms
 from shopcrm.models import Shop
+from shopcrm.selectors import shop_by_slug
 from shopcrm.tenancy import cross_shop
 
 SEED = 20261123
@@ -178,7 +179,7 @@ def shop_sizes(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000)
 
 
 def dataset_loaded() -> bool:
-    shop = Shop.objects.filter(slug=BIG_SHOP_SLUG).first()
+    shop = shop_by_slug(BIG_SHOP_SLUG)
     if shop is None:
         return False
     with cross_shop("bench: is the dataset loaded?") as platform, platform.cursor() as cursor:
@@ -194,7 +195,8 @@ def reset(slug_prefix: str = "bench-") -> None:
     """Remove the bench shops and what they own (set-based, under a logged cross-shop context)."""
     from django.apps import apps
 
-    ids = list(Shop.objects.filter(slug__startswith=slug_prefix).values_list("pk", flat=True))
+    with cross_shop("bench: listing the benchmark shops"):
+        ids = list(Shop.objects.filter(slug__startswith=slug_prefix).values_list("pk", flat=True))
     if not ids:
         return
     tenant_tables = [
@@ -221,7 +223,7 @@ def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=p
     started = time.perf_counter()
     sizes = shop_sizes(total, shops, biggest)
     now = timezone.now()
-    with transaction.atomic():
+    with cross_shop("bench: creating the benchmark shops"):
         shop_objs = []
         for i, _size in enumerate(sizes):
             country = "FR" if i == 0 or rng.random() < 0.5 else "US"
@@ -238,7 +240,7 @@ def load(total: int = 1_000_000, shops: int = 500, biggest: int = 200_000, log=p
                 )
             )
         Shop.objects.bulk_create(shop_objs)
-    shop_objs = list(Shop.objects.filter(slug__startswith="bench-").order_by("pk"))
+        shop_objs = list(Shop.objects.filter(slug__startswith="bench-").order_by("pk"))
     big = next(s for s in shop_objs if s.slug == BIG_SHOP_SLUG)
     shop_objs.sort(key=lambda s: (s.slug != BIG_SHOP_SLUG, s.slug))
     tails = {c: _surnames(c, rng, 20_000) for c in ("FR", "US")}

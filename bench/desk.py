@@ -30,6 +30,7 @@ from customers.desk.listing import CustomerFilter
 from customers.models import Import
 from shopcrm import tenancy
 from shopcrm.models import Role, Shop
+from shopcrm.selectors import shop_by_slug
 from shopcrm.services import shop_create, staff_create
 from shopcrm.tenancy import cross_shop, shop_context
 
@@ -164,7 +165,7 @@ def import_file(rows: int, seed: int = 7) -> bytes:
 
 
 def _fresh_shop(slug: str) -> Shop:
-    existing = Shop.objects.filter(slug=slug).first()
+    existing = shop_by_slug(slug)
     if existing:
         with cross_shop("bench: empty the import shop") as platform, platform.cursor() as cursor:
             for table in (
@@ -311,7 +312,7 @@ def measure_list(shop: Shop, log) -> dict:
 
 
 def run(log=print) -> dict:
-    shop = Shop.objects.get(slug=BIG_SHOP_SLUG)
+    shop = shop_by_slug(BIG_SHOP_SLUG)
     log("  export…")
     results = {"export": measure_export(shop, log)}
     log("  import…")

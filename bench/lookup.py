@@ -22,6 +22,7 @@ from customers.models import Customer, Pet
 from customers.normalise import name_key
 from customers.search import customer_search
 from shopcrm.models import Role, Shop
+from shopcrm.selectors import shop_by_slug
 from shopcrm.services import staff_create
 from shopcrm.tenancy import shop_context
 
@@ -262,7 +263,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def run(log=print) -> tuple[list[Sample], Shop]:
-    shop = Shop.objects.get(slug=BIG_SHOP_SLUG)
+    shop = shop_by_slug(BIG_SHOP_SLUG)
     rng = random.Random(42)
     samples = build_queries(shop, rng)
     log(f"  {len(samples)} queries; selector + EXPLAIN ANALYZE…")

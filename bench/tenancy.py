@@ -21,6 +21,7 @@ from customers.search import customer_search
 from shopcrm import tenancy
 from shopcrm.models import Shop
 from shopcrm.rls import POLICY, TENANT_SHOP
+from shopcrm.selectors import shop_by_slug
 
 from .dataset import BIG_SHOP_SLUG
 
@@ -89,7 +90,7 @@ class shop_entered:
 
 
 def run(log=print) -> dict:
-    shop = Shop.objects.get(slug=BIG_SHOP_SLUG)
+    shop = shop_by_slug(BIG_SHOP_SLUG)
     queries = [s.query for s in build_queries(shop, random.Random(42))]
     results = {}
     log("  entering a shop: sealed, then first form…")

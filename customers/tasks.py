@@ -17,6 +17,7 @@ from customers.desk import export, imports
 from customers.forms import customer_filter_form
 from customers.models import Export, Import
 from shopcrm.models import Shop
+from shopcrm.selectors import shop_get
 from shopcrm.tenancy import cross_shop, shop_context
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def export_progress_key(export_id: int) -> str:
 @shared_task(name="customers.build_export", acks_late=True, ignore_result=True)
 def build_export(export_id: int, shop_id: int) -> int:
     """Write a large export to a file kept for a day, reporting progress; completes its audit record."""
-    shop = Shop.objects.get(pk=shop_id)
+    shop = shop_get(shop_id=shop_id)
     try:
         with shop_context(shop):
             record = Export.objects.select_related("by").get(
@@ -91,7 +92,9 @@ def purge_files() -> int:
 @shared_task(name="customers.run_import", acks_late=True, ignore_result=True)
 def run_import(import_id: int, shop_id: int, commit: bool) -> str:
     """Check (dry run) or import one uploaded file; the import page polls its progress."""
-    shop = Shop.objects.get(pk=shop_id)
+    shop = shop_get(shop_id=shop_id)
+    if shop is None:
+        return "skipped"
     with shop_context(shop), timezone.override(shop.tzinfo), translation.override(shop.language):
         job = imports.import_run(shop=shop, import_id=import_id, commit=commit)
     return job.status if job else "skipped"

@@ -24,7 +24,7 @@ from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent, OutboundMessage
 from shopcrm.decorators import admin_required
 from shopcrm.http import client_ip
-from shopcrm.models import Shop
+from shopcrm.selectors import shop_get
 from shopcrm.tenancy import shop_context
 
 
@@ -46,12 +46,12 @@ class _Link:
             self.token = tokens.read(token, purpose)
         except tokens.TokenExpired as exc:
             self.error = "expired"
-            self.shop = Shop.objects.filter(pk=exc.token.shop_id).first()
+            self.shop = shop_get(shop_id=exc.token.shop_id)
             return
         except tokens.TokenInvalid:
             self.error = "invalid"
             return
-        self.shop = Shop.objects.filter(pk=self.token.shop_id).first()
+        self.shop = shop_get(shop_id=self.token.shop_id)
         if self.shop is None:
             self.error = "invalid"
 

@@ -75,11 +75,12 @@ def _grant(cursor, role: str) -> None:
         [role, role],
     )
     for name, kind in cursor.fetchall():
-        if name == "shopcrm_user":
-            continue  # below: every column but the password
+        if name == "shopcrm_user" or name.startswith(NO_ACCESS) or name in READ_ONLY:
+            continue  # below
         rights = "usage, select" if kind == "S" else "select, insert, update, delete"
         cursor.execute(f'grant {rights} on "{name}" to "{role}"')
     _grant_users(cursor, role)
+    _restrict_framework_tables(cursor, role)
     cursor.execute(
         "select has_table_privilege(%s, 'shopcrm_tenantkey', 'SELECT') "
         "or has_table_privilege(%s, 'shopcrm_tenantkey', 'UPDATE')",
@@ -89,34 +90,68 @@ def _grant(cursor, role: str) -> None:
         cursor.execute(f'revoke all on shopcrm_tenantkey from "{role}"')
 
 
+# Columns of a staff account that change only through a function wanting the app's proof
+# (`shopcrm_password_set`, `shopcrm_account_set`; see shopcrm.models.User.save).
+PROTECTED_USER_COLUMNS = ("password", "email", "is_active", "session_epoch")
+# Framework tables the app never needs: login throttling lives in Redis (axes' cache handler), so do sessions;
+# permissions and groups are unused. Nobody may write them, so none can hold a lever on another shop.
+NO_ACCESS = ("axes_", "django_session", "auth_group")
+READ_ONLY = ("django_migrations", "django_content_type", "auth_permission")
+
+
 def _grant_users(cursor, role: str) -> None:
-    """Staff accounts: read, create, delete, update every column but `password`, which changes only through
-    `shopcrm_password_set` (a proof the app's code makes; see shopcrm.models.User.save)."""
+    """Staff accounts: read and create (row-level security says whose), update every column but the
+    protected ones, never delete."""
     cursor.execute("select to_regclass('shopcrm_user') is not null")
     if not cursor.fetchone()[0]:
         return
     cursor.execute(
-        "select attname from pg_attribute where attrelid = 'shopcrm_user'::regclass and attnum > 0 "
-        "and not attisdropped and attname <> 'password' "
-        "and not has_column_privilege(%s, 'shopcrm_user', attname, 'UPDATE')",
-        [role],
+        "select count(*) filter (where has_column_privilege(%s, 'shopcrm_user', attname, 'UPDATE') "
+        "                          = (attname <> all(%s))) "
+        "from pg_attribute where attrelid = 'shopcrm_user'::regclass and attnum > 0 and not attisdropped",
+        [role, list(PROTECTED_USER_COLUMNS)],
     )
-    missing = [row[0] for row in cursor.fetchall()]
+    right = cursor.fetchone()[0]
+    cursor.execute(
+        "select count(*) from pg_attribute where attrelid = 'shopcrm_user'::regclass and attnum > 0 "
+        "and not attisdropped"
+    )
+    total = cursor.fetchone()[0]
     cursor.execute(
         "select has_table_privilege(%s, 'shopcrm_user', 'UPDATE') "
+        "or has_table_privilege(%s, 'shopcrm_user', 'DELETE') "
         "or not has_table_privilege(%s, 'shopcrm_user', 'SELECT')",
-        [role, role],
+        [role, role, role],
     )
-    if cursor.fetchone()[0] or missing:
-        cursor.execute(f'revoke update on shopcrm_user from "{role}"')
-        cursor.execute(f'grant select, insert, delete on shopcrm_user to "{role}"')
+    if cursor.fetchone()[0] or right != total:
+        cursor.execute(f'revoke update, delete on shopcrm_user from "{role}"')
+        cursor.execute(f'grant select, insert on shopcrm_user to "{role}"')
         cursor.execute(
             "select string_agg(quote_ident(attname), ', ') from pg_attribute "
             "where attrelid = 'shopcrm_user'::regclass and attnum > 0 and not attisdropped "
-            "and attname <> 'password'"
+            "and attname <> all(%s)",
+            [list(PROTECTED_USER_COLUMNS)],
         )
         columns = cursor.fetchone()[0]
+        cursor.execute(f'revoke update ({", ".join(PROTECTED_USER_COLUMNS)}) on shopcrm_user from "{role}"')
         cursor.execute(f'grant update ({columns}) on shopcrm_user to "{role}"')
+
+
+def _restrict_framework_tables(cursor, role: str) -> None:
+    cursor.execute(
+        "select c.relname, has_table_privilege(%s, c.oid, 'INSERT') "
+        "or has_table_privilege(%s, c.oid, 'UPDATE') or has_table_privilege(%s, c.oid, 'DELETE'), "
+        "has_table_privilege(%s, c.oid, 'SELECT') "
+        "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = 'public' and c.relkind in ('r', 'p')",
+        [role] * 4,
+    )
+    for name, writes, reads in cursor.fetchall():
+        if name.startswith(NO_ACCESS) and (writes or reads):
+            cursor.execute(f'revoke all on "{name}" from "{role}"')
+        elif name in READ_ONLY and (writes or not reads):
+            cursor.execute(f'revoke all on "{name}" from "{role}"')
+            cursor.execute(f'grant select on "{name}" to "{role}"')
 
 
 def _platform_policies(cursor, role: str) -> None:

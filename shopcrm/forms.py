@@ -45,9 +45,11 @@ class QueuedPasswordResetForm(PasswordResetForm):
     owner only, which is who that account belongs to."""
 
     def get_users(self, email):
-        from shopcrm.models import User
+        from shopcrm.selectors import account_get
+        from shopcrm.tenancy import account_find
 
-        return User.objects.filter(email__iexact=email.strip(), is_active=True)
+        user = account_get(user_id=account_find(email))
+        return [user] if user is not None and user.is_active else []
 
     def save(self, **kwargs):
         from shopcrm.tasks import publish_on_commit, send_password_reset

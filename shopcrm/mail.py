@@ -11,14 +11,14 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from shopcrm.models import User
+from shopcrm.selectors import account_get
 
 
 def password_reset_send(*, user_id: int, language: str) -> bool:
     """Send the reset link to an active account (one an invitation created may not have a password yet).
     Returns whether a mail went out. The link is made here, in the worker, and never stored."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    user = account_get(user_id=user_id)
+    if user is None or not user.is_active:
         return False
     with translation.override(user.language or language):
         path = reverse(

@@ -3,6 +3,7 @@ import time
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connections, transaction
 from django.dispatch import receiver
@@ -13,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from shopcrm import selectors
-from shopcrm.tenancy import request_scope, shop_context, user_scope
+from shopcrm.tenancy import no_scope, request_scope, shop_context, user_scope
 
 SESSION_SHOP_KEY = "shop_id"
 logger = logging.getLogger(__name__)
@@ -34,11 +35,17 @@ class TenantMiddleware:
         request.membership = None
         request.memberships = []
         request.invitations = []
-        if not request.user.is_authenticated:
+        user_id = _session_user_id(request)
+        if user_id is None:
             return self.get_response(request)
         chosen = request.session.get(SESSION_SHOP_KEY)
-        # User and (optimistically) the session's shop in one round trip; corrected below if needed.
-        with transaction.atomic(), request_scope(request.user, chosen):
+        # The session's user and (optimistically) its shop in one round trip, before the account is read:
+        # row-level security shows an account to its owner only. Corrected below if needed.
+        with transaction.atomic(), request_scope(user_id, chosen):
+            if not request.user.is_authenticated:
+                # The account is gone, deactivated, or its password changed since: nobody, no shop.
+                with no_scope():
+                    return self.get_response(request)
             memberships = selectors.membership_list(user=request.user)
             # Open invitations give no access: they wait for the person to accept them.
             request.memberships = [m for m in memberships if m.accepted_at is not None]
@@ -67,6 +74,15 @@ class TenantMiddleware:
         if response.status_code >= 500:
             transaction.set_rollback(True)
         return response
+
+
+def _session_user_id(request) -> int | None:
+    """The account id the session names (not yet checked against the account: `request.user` does that)."""
+    value = request.session.get(SESSION_KEY)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _choose(request, memberships):

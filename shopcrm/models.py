@@ -210,34 +210,53 @@ class User(AbstractBaseUser):
     @classmethod
     def from_db(cls, db, field_names, values):
         user = super().from_db(db, field_names, values)
-        user._stored_password = user.__dict__.get("password")
+        user._stored = user._protected_values()
         return user
 
+    # Changed only through database functions that want a proof made by the app's code (shopcrm.rls): the app
+    # role may not UPDATE them, so one injected statement can neither give an account a known password nor
+    # point its password reset at another mailbox, deactivate it or sign it out.
+    PROTECTED = ("password", "email", "is_active", "session_epoch")
+
+    def _protected_values(self) -> dict:
+        return {name: self.__dict__.get(name) for name in self.PROTECTED}
+
     def save(self, *args, **kwargs):
-        """The database role may not UPDATE `password`: a changed password is stored through
-        `shopcrm_password_set` with a proof (`shopcrm.tenancy.password_store`), every other column as usual.
-        A new account's first INSERT carries its password."""
+        """Row-level security admits an account's row to its owner only (`tenancy.account_scope`), which
+        this enters; the protected columns are stored through their functions with a proof, every other
+        column as usual. A new account is inserted inside the scope of its own, already chosen, id."""
+        from django.db import router
+
+        from shopcrm.tenancy import account_new_id, account_scope, account_store, password_store
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         if self._state.adding:
-            super().save(*args, **kwargs)
-            self._stored_password = self.password
+            if self.pk is None:
+                self.pk = account_new_id(using)
+            kwargs["force_insert"] = True
+            with account_scope(self.pk, using=using):
+                super().save(*args, **kwargs)
+            self._stored = self._protected_values()
             return
         fields = kwargs.pop("update_fields", None)
         if fields is None:
             fields = [f.attname for f in self._meta.concrete_fields if not f.primary_key]
         fields = list(fields)
-        if "password" in fields and self.password != getattr(self, "_stored_password", None):
-            from shopcrm.tenancy import password_store
+        stored = getattr(self, "_stored", {})
+        with account_scope(self.pk, using=using):
+            if "password" in fields and self.password != stored.get("password"):
+                password_store(self, using=using)
+            if any(f in fields and getattr(self, f) != stored.get(f) for f in self.PROTECTED[1:]):
+                account_store(self, using=using)
+            self._stored = {**stored, **{f: getattr(self, f) for f in self.PROTECTED if f in fields}}
+            fields = [f for f in fields if f not in self.PROTECTED]
+            if fields:
+                super().save(*args, update_fields=fields, **kwargs)
+            elif self._password is not None:  # what Django's own save does after set_password
+                from django.contrib.auth import password_validation
 
-            password_store(self, using=kwargs.get("using"))
-            self._stored_password = self.password
-        fields = [f for f in fields if f != "password"]
-        if fields:
-            super().save(*args, update_fields=fields, **kwargs)
-        elif self._password is not None:  # what Django's own save does after set_password
-            from django.contrib.auth import password_validation
-
-            password_validation.password_changed(self._password, self)
-            self._password = None
+                password_validation.password_changed(self._password, self)
+                self._password = None
 
     def clean(self):
         super().clean()

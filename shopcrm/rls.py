@@ -118,15 +118,11 @@ as $$
 $$;
 """  # noqa: S608
 
-_PASSWORD_PROOF = _hmac(
-    "'password:' || p_user || ':' || p_hash || ':' || pg_backend_pid() || ':' || p_expires"
-)
 
-# The app role may not UPDATE a password column (an injected statement could give another shop's admin a
-# password it knows): a password changes only through this function, with a proof made by the app's code.
-PASSWORD_FUNCTION = f"""
-create or replace function shopcrm_password_set(p_user bigint, p_hash text, p_expires bigint, p_proof text)
-returns void
+def _proof_checked(signature: str, returns: str, proof: str, what: str, body: str) -> str:
+    """A SECURITY DEFINER function that runs `body` only for a caller holding the app's proof."""
+    return f"""
+create or replace function {signature} returns {returns}
 language plpgsql volatile security definer set search_path = pg_catalog, public, pg_temp
 as $$
 declare
@@ -135,13 +131,28 @@ declare
 begin
     select * into k from public.shopcrm_tenantkey where id = 1;
     if not found or p_proof is null or p_expires is null or p_expires < v_now or p_expires > v_now + 900
-       or p_proof <> {_PASSWORD_PROOF} then
-        raise exception 'shopcrm: refused to change a password without a valid proof' using errcode = '42501';
+       or p_proof <> {proof} then
+        raise exception 'shopcrm: refused {what} without a valid proof' using errcode = '42501';
     end if;
-    update public.shopcrm_user set password = p_hash where id = p_user;
+    {body}
 end
 $$;
 """  # noqa: S608
+
+
+_PASSWORD_PROOF = _hmac(
+    "'password:' || p_user || ':' || p_hash || ':' || pg_backend_pid() || ':' || p_expires"
+)
+
+# The app role may not UPDATE a password column (an injected statement could give another shop's admin a
+# password it knows): a password changes only through this function, with a proof made by the app's code.
+PASSWORD_FUNCTION = _proof_checked(
+    "shopcrm_password_set(p_user bigint, p_hash text, p_expires bigint, p_proof text)",
+    "void",
+    _PASSWORD_PROOF,
+    "to change a password",
+    "update public.shopcrm_user set password = p_hash where id = p_user;",
+)
 
 
 def password_function() -> migrations.RunSQL:
@@ -232,3 +243,105 @@ def enable_rls_v1(table: str, *, extra_using: str = "") -> migrations.RunSQL:
             f"alter table {table} disable row level security",
         ],
     )
+
+
+# --- the platform's own tables: staff accounts and shops (shopcrm.0014) -----------------------------------
+
+
+_ACCOUNT_FIND_PROOF = _hmac("'account-find:' || p_email || ':' || pg_backend_pid() || ':' || p_expires")
+_ACCOUNT_SET_PROOF = _hmac(
+    "'account:' || p_user || ':' || p_email || ':' || p_active::text || ':' || p_epoch || ':' "
+    "|| pg_backend_pid() || ':' || p_expires"
+)
+
+# Sign-in, password reset and invitations find an account by its email before anyone is signed in: the
+# function answers only the app's code (a proof), with the id alone. A staff account's email, activity and
+# session epoch change only through `shopcrm_account_set`, as its password does through
+# `shopcrm_password_set`: the app role may not UPDATE those columns (grants: shopcrm.dbroles), so an injected
+# statement can neither point an admin's password reset at another mailbox nor lock anyone out.
+# The functions run as the owner, whose `owner_access` policy admits every row of these two tables (FORCE
+# makes the owner subject to policies like anyone else).
+ACCOUNT_FUNCTIONS = f"""
+{
+    _proof_checked(
+        "shopcrm_account_find(p_email text, p_expires bigint, p_proof text)",
+        "bigint",
+        _ACCOUNT_FIND_PROOF,
+        "to find an account",
+        "return (select u.id from public.shopcrm_user u where lower(u.email) = lower(p_email));",
+    )
+}
+{
+    _proof_checked(
+        "shopcrm_account_set(p_user bigint, p_email text, p_active boolean, p_epoch integer, "
+        "p_expires bigint, p_proof text)",
+        "void",
+        _ACCOUNT_SET_PROOF,
+        "to change an account",
+        "update public.shopcrm_user set email = p_email, is_active = p_active, session_epoch = p_epoch "
+        "where id = p_user;",
+    )
+}
+-- Slugs are public (they are in a shop's own links): finding a shop's id by its slug needs no proof, and
+-- reading the shop then needs its scope like any tenant row.
+create or replace function shopcrm_shop_find(p_slug text) returns bigint
+language sql stable security definer set search_path = pg_catalog, public, pg_temp
+as $$
+    select s.id from public.shopcrm_shop s where s.slug = p_slug
+$$;
+
+do $do$ begin
+    execute format('create policy owner_access on shopcrm_user to %I using (true) with check (true)',
+                   current_user);
+    execute format('create policy owner_access on shopcrm_shop to %I using (true) with check (true)',
+                   current_user);
+end $do$;
+
+alter table shopcrm_user enable row level security;
+alter table shopcrm_user force row level security;
+-- Readable as oneself, or as someone working in the shop the transaction entered when the account works
+-- there too (the staff list, who did what in a customer's history); changed only as oneself.
+create policy {POLICY} on shopcrm_user for select using (
+    id = shopcrm_tenant_user()
+    or id in (select m.user_id from public.shopcrm_staffmembership m where m.shop_id = shopcrm_tenant_shop())
+);
+create policy account_self on shopcrm_user for update
+    using (id = shopcrm_tenant_user()) with check (id = shopcrm_tenant_user());
+create policy account_create on shopcrm_user for insert with check (id = shopcrm_tenant_user());
+
+alter table shopcrm_shop enable row level security;
+alter table shopcrm_shop force row level security;
+-- Readable inside the shop, and by someone who works there (the shop picker, invitations); written only
+-- inside the shop itself.
+create policy {POLICY} on shopcrm_shop for select using (
+    id = shopcrm_tenant_shop()
+    or id in (select m.shop_id from public.shopcrm_staffmembership m where m.user_id = shopcrm_tenant_user())
+);
+create policy shop_write on shopcrm_shop for update
+    using (id = shopcrm_tenant_shop()) with check (id = shopcrm_tenant_shop());
+create policy shop_create on shopcrm_shop for insert with check (id = shopcrm_tenant_shop());
+"""  # noqa: S608
+
+DROP_ACCOUNT_FUNCTIONS = f"""
+drop policy if exists {POLICY} on shopcrm_user;
+drop policy if exists account_self on shopcrm_user;
+drop policy if exists account_create on shopcrm_user;
+drop policy if exists owner_access on shopcrm_user;
+drop policy if exists {PLATFORM_POLICY} on shopcrm_user;
+alter table shopcrm_user no force row level security;
+alter table shopcrm_user disable row level security;
+drop policy if exists {POLICY} on shopcrm_shop;
+drop policy if exists shop_write on shopcrm_shop;
+drop policy if exists shop_create on shopcrm_shop;
+drop policy if exists owner_access on shopcrm_shop;
+drop policy if exists {PLATFORM_POLICY} on shopcrm_shop;
+alter table shopcrm_shop no force row level security;
+alter table shopcrm_shop disable row level security;
+drop function if exists shopcrm_shop_find(text);
+drop function if exists shopcrm_account_set(bigint, text, boolean, integer, bigint, text);
+drop function if exists shopcrm_account_find(text, bigint, text);
+"""
+
+
+def platform_tables() -> migrations.RunSQL:
+    return migrations.RunSQL(sql=ACCOUNT_FUNCTIONS, reverse_sql=DROP_ACCOUNT_FUNCTIONS)

@@ -2,8 +2,9 @@ from functools import cache
 
 from django.db import connections, router
 
-from shopcrm.models import Shop, StaffMembership
-from shopcrm.tenancy import shop_context
+from shopcrm.http import id_from
+from shopcrm.models import Shop, StaffMembership, User
+from shopcrm.tenancy import account_scope, shop_context, shop_find
 
 
 def membership_list(*, user) -> list[StaffMembership]:
@@ -93,8 +94,39 @@ def staff_get(*, shop, pk: int) -> StaffMembership:
 
 def shop_by_slug(slug: str) -> Shop | None:
     """The shop a slug names, for the platform's commands and public pages (slugs are public: they are in
-    the shop's own links). None when there is none."""
+    the shop's own links), read inside that shop. None when there is none."""
     slug = (slug or "").strip()
     if not slug or "\x00" in slug:
         return None
-    return Shop.objects.filter(slug=slug).first()
+    shop_id = shop_find(slug)
+    if shop_id is None:
+        return None
+    with shop_context(shop_id):
+        return Shop.objects.filter(pk=shop_id).first()
+
+
+def account_get(*, user_id) -> User | None:
+    """The staff account `user_id` names, read as its owner (None if there is none). For the app's code that
+    already knows whose account it is: the session's own user, sign-in after the password's check, a checked
+    password reset link, the worker sending that link."""
+    user_id = _row_id(user_id)
+    if user_id is None:
+        return None
+    with account_scope(user_id):
+        return User.objects.filter(pk=user_id).first()
+
+
+def shop_get(*, shop_id) -> Shop | None:
+    """The shop `shop_id` names, read inside it (None if there is none): for tasks and signed links, which
+    carry a shop's id and nothing else."""
+    shop_id = _row_id(shop_id)
+    if shop_id is None:
+        return None
+    with shop_context(shop_id):
+        return Shop.objects.filter(pk=shop_id).first()
+
+
+def _row_id(value) -> int | None:
+    """A primary key from a session, a signed link or a task (None when it cannot be one)."""
+    value = id_from(value) if value is not None else None
+    return value if value is not None and 0 < value < 2**63 else None

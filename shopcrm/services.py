@@ -11,25 +11,28 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from shopcrm.models import Language, Role, Shop, StaffMembership, User
-from shopcrm.tenancy import shop_context
+from shopcrm.selectors import account_get
+from shopcrm.tenancy import account_find, shop_context, shop_find, shop_new_id
 
 
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:50] or "shop"
     slug, n = base, 2
-    while Shop.objects.filter(slug=slug).exists():
+    while shop_find(slug) is not None:
         slug, n = f"{base}-{n}", n + 1
     return slug
 
 
 @transaction.atomic
-def _shop_save(shop: Shop) -> None:
-    shop.full_clean()
+def _shop_save(shop: Shop, force_insert: bool = False) -> None:
+    shop.full_clean(validate_unique=not force_insert)
+    if force_insert and shop_find(shop.slug) is not None:
+        raise ValidationError({"slug": _("This address is already another shop's.")})
     # Rules other apps own (settings.SHOP_SETTINGS_CHECKS: texting hours within the law, the SMS sender):
     # the platform knows none of them. Each raises ValidationError by field.
     for path in settings.SHOP_SETTINGS_CHECKS:
         import_string(path)(shop)
-    shop.save()
+    shop.save(force_insert=force_insert)
 
 
 def shop_create(
@@ -42,7 +45,9 @@ def shop_create(
     **options,
 ) -> Shop:
     """Create a shop. Raises ValidationError (per field) and creates nothing when an input is wrong."""
+    # Row-level security lets a shop's row be written only inside that shop: it is created in its own scope.
     shop = Shop(
+        pk=shop_new_id(),
         name=(name or "").strip(),
         slug=slug or _unique_slug(name or ""),
         country=(country or "").strip().upper(),
@@ -50,7 +55,8 @@ def shop_create(
         timezone=(timezone or "").strip(),
         **options,
     )
-    _shop_save(shop)
+    with shop_context(shop.pk):
+        _shop_save(shop, force_insert=True)
     return shop
 
 
@@ -66,7 +72,7 @@ def staff_create(
     """
     _check_role(role)
     email = (email or "").strip()
-    user = User.objects.filter(email__iexact=email).first()
+    user = account_get(user_id=account_find(email))
     if user is None:
         user = User(email=email, full_name=full_name)
     elif full_name:
@@ -87,6 +93,7 @@ def staff_create(
             user=user,
             defaults={"role": role, "is_active": True, "accepted_at": timezone.now(), "declined_at": None},
         )
+    membership.user = user
     return membership
 
 
@@ -140,7 +147,8 @@ def shop_update(*, shop: Shop, **values) -> Shop:
         if name == "country":
             value = value.upper()
         setattr(shop, name, value)
-    _shop_save(shop)
+    with shop_context(shop):
+        _shop_save(shop)
     return shop
 
 
@@ -175,23 +183,25 @@ def staff_invite(*, shop: Shop, by: User, email: str, role: str, full_name: str 
     except ValidationError as exc:
         raise ValidationError({"email": exc.messages}) from exc
     full_name = " ".join((full_name or "").split())
-    user = User.objects.filter(email__iexact=email).first()
-    created_account = user is None
+    # Another shop's account stays unread: the invitation needs its id only.
+    user_id = account_find(email)
+    created_account = user_id is None
     if created_account:
         user = User(email=email, full_name=full_name)
         user.set_unusable_password()
-        user.full_clean(exclude=["password"])
+        user.full_clean(exclude=["password"], validate_unique=False)
         try:
             with transaction.atomic():
                 user.save()
+            user_id = user.pk
         except IntegrityError:  # invited at the same moment by someone else: that account, untouched
-            user, created_account = User.objects.get(email__iexact=email), False
+            user_id, created_account = account_find(email), False
     with shop_context(shop):
-        membership = StaffMembership.objects.select_for_update().filter(shop=shop, user=user).first()
+        membership = StaffMembership.objects.select_for_update().filter(shop=shop, user_id=user_id).first()
         if membership is not None:
             _refuse_reinvite(membership)
         else:
-            membership = StaffMembership(shop=shop, user=user)
+            membership = StaffMembership(shop=shop, user_id=user_id)
         membership.role = role
         membership.is_active = True
         membership.accepted_at = membership.declined_at = None
@@ -200,6 +210,8 @@ def staff_invite(*, shop: Shop, by: User, email: str, role: str, full_name: str 
         membership.created_account = created_account
         membership.created_at = timezone.now()
         membership.save()
+        # Invited, the account works here (pending): the shop may now read it, as its staff list does.
+        membership.user = User.objects.get(pk=user_id)
         import_string(settings.STAFF_INVITATION_SENDER)(shop=shop, membership=membership, by=by)
     return membership
 
@@ -224,7 +236,7 @@ def staff_invitation_answer(*, user: User, membership_id: int, accept: bool) -> 
     shop_id = StaffMembership.objects.values_list("shop_id", flat=True).get(pk=membership_id, user=user)
     with shop_context(shop_id):
         membership = (
-            StaffMembership.objects.select_for_update()
+            StaffMembership.objects.select_for_update(of=("self",))
             .select_related("shop")
             .get(pk=membership_id, user=user)
         )
@@ -246,7 +258,11 @@ def invitation_account_activate(*, membership: StaffMembership, password: str) -
     from shopcrm.invitations import awaits_first_password
 
     with shop_context(membership.shop_id):
-        membership = StaffMembership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        membership = (
+            StaffMembership.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=membership.pk)
+        )
         if not awaits_first_password(membership):
             raise ValidationError(_("This invitation is no longer open."))
         user = membership.user

@@ -172,11 +172,21 @@ def _current_user(conn) -> int | None:
 
 @contextmanager
 def request_scope(user, shop_id: int | None) -> Iterator[None]:
-    """For the request middleware, inside its transaction: the signed-in user and the shop the session chose,
+    """For the request middleware, inside its transaction: the signed-in user (or the id the session names,
+    before the account is read) and the shop the session chose,
     in one round trip. The user alone lets the user read their own memberships in every shop; the middleware
     corrects the shop with `shop_context(until_commit=True)` or `user_scope` when the user does not work
     there."""
-    with _scoped(connection, (int(shop_id) if shop_id else None, int(user.pk), False), until_commit=True):
+    user_id = getattr(user, "pk", user)
+    with _scoped(connection, (int(shop_id) if shop_id else None, int(user_id), False), until_commit=True):
+        yield
+
+
+@contextmanager
+def no_scope() -> Iterator[None]:
+    """Nobody and no shop for the rest of the request's transaction (its session named an account that is
+    gone or no longer valid)."""
+    with _scoped(connection, (None, None, False), until_commit=True):
         yield
 
 
@@ -216,6 +226,73 @@ def password_store(user, using: str | None = None) -> None:
         cursor.execute(
             "select shopcrm_password_set(%s, %s, %s, %s)", [int(user.pk), user.password, expires, proof]
         )
+
+
+@contextmanager
+def account_scope(user_id: int, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Act as the account `user_id` (the shop, if any, stays entered): for reading and changing one's own
+    staff account, which row-level security admits only to its owner or to the shops it works in. The app's
+    code decides when that is right (signing in, the session's own user, a password reset link checked)."""
+    conn = connections[using]
+    stack = _stack(conn)
+    shop_id = stack[-1][0] if stack and not stack[-1][2] else None
+    with _scoped(conn, (shop_id, int(user_id), False), until_commit=False):
+        yield
+
+
+def _next_id(conn, table: str) -> int:
+    with conn.cursor() as cursor:
+        cursor.execute("select nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        return cursor.fetchone()[0]
+
+
+def account_new_id(using: str = DEFAULT_DB_ALIAS) -> int:
+    """An id for a staff account about to be created: it is created inside its own scope
+    (`account_scope`), the only one whose policy lets it be inserted."""
+    return _next_id(connections[using], "shopcrm_user")
+
+
+def shop_new_id() -> int:
+    """An id for a shop about to be created, inside its own scope (`shop_context`)."""
+    return _next_id(connections[DEFAULT_DB_ALIAS], "shopcrm_shop")
+
+
+def account_find(email: str) -> int | None:
+    """The id of the staff account whose email is `email` (any case), or None: through the database function
+    that answers the app's code only, before anyone is signed in (sign-in, password reset, invitations)."""
+    email = (email or "").strip()
+    if not email or "\x00" in email:
+        return None
+    conn = connections[DEFAULT_DB_ALIAS]
+    expires = int(time.time()) + PROOF_SECONDS
+    proof = _signature(f"account-find:{email}:{_backend_pid(conn)}:{expires}")
+    with conn.cursor() as cursor:
+        cursor.execute("select shopcrm_account_find(%s, %s, %s)", [email, expires, proof])
+        return cursor.fetchone()[0]
+
+
+def account_store(user, using: str | None = None) -> None:
+    """Store a staff account's email, activity and session epoch through the database function that wants a
+    proof: the app role itself may not UPDATE those columns."""
+    from django.db import router
+
+    conn = connections[using or router.db_for_write(type(user), instance=user)]
+    expires = int(time.time()) + PROOF_SECONDS
+    active = "true" if user.is_active else "false"
+    message = f"account:{int(user.pk)}:{user.email}:{active}:{int(user.session_epoch)}"
+    proof = _signature(f"{message}:{_backend_pid(conn)}:{expires}")
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "select shopcrm_account_set(%s, %s, %s, %s, %s, %s)",
+            [int(user.pk), user.email, bool(user.is_active), int(user.session_epoch), expires, proof],
+        )
+
+
+def shop_find(slug: str) -> int | None:
+    """The id of the shop whose slug is `slug` (slugs are public), or None."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("select shopcrm_shop_find(%s)", [slug])
+        return cursor.fetchone()[0]
 
 
 def current_shop_id() -> int | None:

@@ -2,6 +2,7 @@ import redis
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import translation
+from django.utils.http import urlsafe_base64_decode
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -90,7 +92,7 @@ def invitation_account(request, shop_id, pk, token):
         except ValidationError as exc:
             form_add_errors(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="shopcrm.backends.AccountBackend")
             request.session[SESSION_SHOP_KEY] = membership.shop_id
             flash.success(request, _("Welcome to %(shop)s.") % {"shop": membership.shop.name})
             return redirect("home")
@@ -262,3 +264,15 @@ def favicon(request):
     """Browsers ask for /favicon.ico whatever the page says: the same icon, cached like any static file
     (resolved per request, so a missing static manifest cannot stop the app from starting)."""
     return redirect(static("favicon.svg"), permanent=True)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's page, reading the account a reset link names as its owner: row-level security shows an
+    account to nobody else, and the link's token is checked against it right after."""
+
+    def get_user(self, uidb64):
+        try:
+            uid = urlsafe_base64_decode(uidb64).decode()
+        except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+            return None
+        return selectors.account_get(user_id=uid)

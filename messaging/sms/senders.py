@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from shopcrm.tenancy import shop_context
+
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 PHONE_LIKE = re.compile(r"^[+(]?[\d\s().-]+$")
 ALPHANUMERIC = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
@@ -87,15 +89,20 @@ def validate_shop_sender(shop) -> None:
 @transaction.atomic
 def sender_assign(*, shop, sender: str, operator: str, reason: str = ""):
     """The platform gives `shop` the sender `sender` ('' takes it back: texts go from the shared number).
-    Run by the operator (`manage.py sms_sender_assign`), inside the shop's tenant scope. Raises
+    Run by the operator (`manage.py sms_sender_assign`); enters the shop's tenant scope. Raises
     ValidationError (key `sms_sender`) for a malformed sender or one that another shop holds, and changes
     nothing then. Logs a `SenderChange` row; assigning the sender a shop already has changes nothing."""
-    from messaging.models import SenderChange
-    from shopcrm.models import Shop
-
     if not (operator or "").strip():
         raise ValidationError({"operator": _("Say who assigns the sender.")})
     new = sender_normalise(sender, shop.country)
+    with shop_context(shop):
+        return _sender_store(shop, new, operator, reason)
+
+
+def _sender_store(shop, new: str, operator: str, reason: str):
+    from messaging.models import SenderChange
+    from shopcrm.models import Shop
+
     locked = Shop.objects.select_for_update().get(pk=shop.pk)
     before = locked.sms_sender
     if before == new:

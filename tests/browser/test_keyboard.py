@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from customers.models import Customer
+from shopcrm.services import shop_update
 from shopcrm.tenancy import shop_context
 from tests.conftest import PASSWORD
 
@@ -105,8 +106,7 @@ def test_a_required_email_is_asked_for_right_there_before_the_visit_is_recorded(
 ):
     from tests.conftest import add_customer
 
-    shop_us.checkout_email = "required"
-    shop_us.save()
+    shop_update(shop=shop_us, checkout_email="required")
     customer = add_customer(shop_us, first_name="Ann", last_name="Lee")
     login(page, cashier_us.email, PASSWORD)
     page.goto(f"{live_server.url}/checkout/{customer.number}/")

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.services import customer_update, pet_create
+from shopcrm.services import shop_update
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
 
@@ -84,8 +85,7 @@ def test_without_htmx_the_search_renders_the_full_page(client, shop_us, cashier_
 def test_add_customer_from_the_search_carries_what_was_typed_split_in_the_shops_order(
     client_fr, shop_fr, query, order, fields
 ):
-    shop_fr.name_order = order
-    shop_fr.save(update_fields=["name_order"])
+    shop_update(shop=shop_fr, name_order=order)
     html = unescape(
         client_fr.post(reverse("checkout:who"), {"q": query}, HTTP_HX_REQUEST="true").content.decode()
     )
@@ -107,8 +107,7 @@ def test_a_customer_first_shop_opens_on_who_is_this_for(client_fr):
 
 def test_the_checkout_screen_says_no_email_on_file_and_prompts(client, shop_us, cashier_us):
     client.force_login(cashier_us)
-    shop_us.checkout_email = "required"
-    shop_us.save()
+    shop_update(shop=shop_us, checkout_email="required")
     customer = add(shop_us)
     with shop_context(shop_us):
         pet_create(
@@ -156,8 +155,7 @@ def test_odd_queries_never_500(client_fr, query):
 
 def test_a_required_field_must_be_filled_before_the_visit_is_recorded(client, shop_us, cashier_us):
     client.force_login(cashier_us)
-    shop_us.checkout_email = "required"
-    shop_us.save()
+    shop_update(shop=shop_us, checkout_email="required")
     customer = add(shop_us)
     screen = reverse("checkout:customer", args=[customer.number])
     refused = client.post(reverse("customers:visit", args=[customer.number]), {"next": screen}, follow=True)

@@ -11,8 +11,8 @@ from customers.desk import listing
 from customers.desk.listing import CustomerFilter
 from customers.models import Customer, CustomerChange, CustomerTag, Tag
 from customers.services import customer_tags_set, customers_tag_bulk, pet_create
-from shopcrm.models import User
-from shopcrm.tenancy import shop_context
+from shopcrm.selectors import account_get
+from shopcrm.tenancy import account_find, shop_context
 from tests.conftest import add_customer as add
 from tests.conftest import export_post
 
@@ -274,7 +274,7 @@ def test_the_search_text_never_appears_in_an_address(admin_client_us, shop_us):
     from django.test import Client
 
     colleague = Client()
-    colleague.force_login(User.objects.get(email="boss@paws.example"))
+    colleague.force_login(account_get(user_id=account_find("boss@paws.example")))
     shared = unescape(colleague.get(pushed).content.decode())
     assert "kept only in the session that typed it" in shared
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from messaging import outbox, windows
 from messaging.models import OutboundMessage
 from messaging.sms.backends import locmem
+from shopcrm.selectors import shop_get
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer, make_shop
 from tests.shopcrm.test_staff_settings import settings_data
@@ -157,12 +158,12 @@ def test_the_settings_refuse_hours_the_law_does_not_allow_next_to_the_field(
     html = unescape(response.content.decode())
     assert response.status_code == 200 and f'id="field-{field}"' in html
     assert said in html and "field--invalid" in html.split(f'id="field-{field}"')[0][-200:]
-    shop_fr.refresh_from_db()
+    shop_fr = shop_get(shop_id=shop_fr.pk)
     assert shop_fr.sms_hours_from is None and shop_fr.sms_hours_until is None
 
 
 def test_the_settings_keep_hours_within_the_law(admin_client_fr, shop_fr):
     data = settings_data(shop_fr, sms_hours_from="09:30", sms_hours_until="19:00")
     assert admin_client_fr.post(reverse("shop_settings"), data).status_code == 302
-    shop_fr.refresh_from_db()
+    shop_fr = shop_get(shop_id=shop_fr.pk)
     assert (shop_fr.sms_hours_from, shop_fr.sms_hours_until) == (dt.time(9, 30), dt.time(19))

@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from messaging.models import OutboundMessage
 from messaging.outbox import text_to_send
-from shopcrm.models import Role, StaffMembership, User
+from shopcrm.models import Role, StaffMembership
+from shopcrm.selectors import account_get
 from shopcrm.services import staff_create
-from shopcrm.tenancy import shop_context
+from shopcrm.tenancy import account_find, shop_context
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +31,13 @@ def sent_text(shop, email) -> str:
 def test_another_shops_admin_inviting_an_existing_account_changes_nothing_of_it(
     admin_client_us, shop_us, shop_fr, admin_fr
 ):
-    before = User.objects.get(pk=admin_fr.pk)
+    before = account_get(user_id=admin_fr.pk)
     theirs = Client()
     theirs.force_login(admin_fr)
     assert theirs.get(reverse("checkout:who")).status_code == 200
     response = invite(admin_client_us, admin_fr.email.upper(), role="admin", full_name="Renamed By Paws")
     assert response.status_code == 302
-    after = User.objects.get(pk=admin_fr.pk)
+    after = account_get(user_id=admin_fr.pk)
     assert (after.full_name, after.password, after.language, after.session_epoch, after.email) == (
         before.full_name,
         before.password,
@@ -108,7 +109,7 @@ def test_an_account_invited_by_one_shop_cannot_be_taken_over_by_another(
     french.force_login(admin_fr)
     paws.force_login(admin_us)
     invite(french, "newcomer@example.com", full_name="Newcomer")
-    account = User.objects.get(email="newcomer@example.com")
+    account = account_get(user_id=account_find("newcomer@example.com"))
     assert not account.has_usable_password()
     invite(paws, "newcomer@example.com", full_name="Hijacked")
     account.refresh_from_db()
@@ -152,7 +153,7 @@ def test_a_weak_password_on_the_invitation_page_is_explained_next_to_the_field(c
     response = client.post(path, {"new_password1": "123", "new_password2": "123"})
     assert response.status_code == 200
     assert 'id="id_new_password2_error"' in response.content.decode()
-    assert not User.objects.get(email="weak@example.com").has_usable_password()
+    assert not account_get(user_id=account_find("weak@example.com")).has_usable_password()
 
 
 @pytest.mark.parametrize(

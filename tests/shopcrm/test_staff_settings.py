@@ -7,9 +7,10 @@ from django.urls import reverse
 
 from messaging.models import OutboundMessage
 from messaging.outbox import text_to_send
-from shopcrm.models import Role, Shop, StaffMembership, User
+from shopcrm.models import Role, StaffMembership
+from shopcrm.selectors import account_get, shop_get
 from shopcrm.services import staff_create, staff_deactivate
-from shopcrm.tenancy import shop_context
+from shopcrm.tenancy import account_find, shop_context
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_an_admin_changes_the_shop_settings(admin_client_us, shop_us):
     )
     response = admin_client_us.post(reverse("shop_settings"), data, follow=True)
     assert "Settings saved." in unescape(response.content.decode())
-    shop_us.refresh_from_db()
+    shop_us = shop_get(shop_id=shop_us.pk)
     assert shop_us.name == "Happy Paws Brooklyn"
     assert shop_us.timezone == "America/Chicago"
     assert shop_us.internal_id_enabled and not shop_us.pets_enabled  # an unticked box turns a feature off
@@ -61,7 +62,7 @@ def test_bad_settings_get_errors_next_to_their_fields_and_nothing_changes(admin_
     html = response.content.decode()
     for field in ("name", "country", "timezone", "contact_email"):
         assert f'id="id_{field}_error"' in html, field
-    assert Shop.objects.get(pk=shop_us.pk).name == "Paws Test"
+    assert shop_get(shop_id=shop_us.pk).name == "Paws Test"
 
 
 def test_cashiers_cannot_change_settings_or_staff(client_fr, shop_fr, admin_fr):
@@ -88,7 +89,7 @@ def test_inviting_someone_new_creates_the_account_and_the_sent_email_lets_them_c
             follow=True,
         )
     assert "Invitation sent to New.Hire@Paws.example." in unescape(response.content.decode())
-    user = User.objects.get(email__iexact="new.hire@paws.example")
+    user = account_get(user_id=account_find("new.hire@paws.example"))
     assert not user.has_usable_password()
     with shop_context(shop_us):
         message = OutboundMessage.objects.get(kind="staff_invite")
@@ -142,7 +143,7 @@ def test_deactivating_someone_ends_their_access_to_this_shop_at_once_and_only_to
     assert response.status_code == 302
     # The same session, at once: no longer in the US shop; still signed in and working in the French one.
     assert theirs.get(reverse("checkout:who")).wsgi_request.shop == shop_fr
-    assert User.objects.get(pk=cashier.user_id).session_epoch == 0
+    assert account_get(user_id=cashier.user_id).session_epoch == 0
     # Reactivated, the same session works in the US shop again.
     admin_client_us.post(reverse("staff_update", args=[cashier.pk]), {"action": "reactivate"})
     theirs.post(reverse("shop_switch", args=[shop_us.slug]))

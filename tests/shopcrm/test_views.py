@@ -3,7 +3,9 @@ from django.core import mail
 from django.urls import reverse
 
 from shopcrm.mail import password_reset_send
-from shopcrm.models import Role, User
+from shopcrm.models import Role
+from shopcrm.selectors import account_get
+from shopcrm.services import shop_update
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +45,7 @@ def test_repeated_failures_lock_the_account_out_for_a_while(client, cashier_fr):
 
 
 def test_home_greets_in_the_shop_language(client, shop_fr, cashier_fr):
-    shop_fr.customer_first = False
-    shop_fr.save()
+    shop_update(shop=shop_fr, customer_first=False)
     client.force_login(cashier_fr)
     response = client.get("/")
     assert response.status_code == 200
@@ -61,8 +62,7 @@ def test_a_customer_first_shop_opens_the_till_search_from_home(client_fr):
 def test_a_staff_language_choice_overrides_the_shop_and_is_remembered(client_fr, cashier_fr):
     response = client_fr.post(reverse("language_switch"), {"language": "en", "next": "/"})
     assert response.status_code == 302
-    cashier_fr.refresh_from_db()
-    assert cashier_fr.language == "en"
+    assert account_get(user_id=cashier_fr.pk).language == "en"
     assert "Find a customer" in client_fr.get("/", follow=True).content.decode()
 
 
@@ -165,7 +165,7 @@ def test_the_password_reset_mail_holds_a_working_link(client, cashier_fr, settin
         {"new_password1": "a-brand-new-secret", "new_password2": "a-brand-new-secret"},
     )
     assert response.status_code == 302
-    assert User.objects.get(pk=cashier_fr.pk).check_password("a-brand-new-secret")
+    assert account_get(user_id=cashier_fr.pk).check_password("a-brand-new-secret")
 
 
 @pytest.mark.parametrize(

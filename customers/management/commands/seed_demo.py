@@ -8,9 +8,10 @@ from customers.models import Customer
 from customers.services import DuplicateCustomer, customer_create, customer_tags_set, pet_create
 from messaging import consent
 from messaging.models import Channel, ConsentEvent
-from shopcrm.models import Role, Shop
+from shopcrm.models import Role
+from shopcrm.selectors import shop_by_slug
 from shopcrm.services import shop_create, staff_create
-from shopcrm.tenancy import shop_context
+from shopcrm.tenancy import shop_context, shop_find
 
 DEMO_CUSTOMERS = 250
 DEMO_PASSWORD = "till-demo-2026"  # noqa: S105 (printed on purpose: demo data only)
@@ -70,12 +71,12 @@ class Command(BaseCommand):
         if opts["print_logins"]:
             self._print_logins()
             return
-        existing = Shop.objects.filter(slug__in=[d["slug"] for d in DEMO_SHOPS]).count()
+        existing = sum(shop_find(d["slug"]) is not None for d in DEMO_SHOPS)
         if opts["if_empty"] and existing == len(DEMO_SHOPS):
             return
         with transaction.atomic():
             for spec in DEMO_SHOPS:
-                shop = Shop.objects.filter(slug=spec["slug"]).first() or shop_create(
+                shop = shop_by_slug(spec["slug"]) or shop_create(
                     name=spec["name"],
                     slug=spec["slug"],
                     country=spec["country"],

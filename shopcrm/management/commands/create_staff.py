@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from shopcrm.management.commands._validation import as_command_error
-from shopcrm.models import Role, Shop
+from shopcrm.models import Role
+from shopcrm.selectors import shop_by_slug
 from shopcrm.services import staff_create
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=Role.values)
 
     def handle(self, *args, **opts):
-        shop = Shop.objects.filter(slug=opts["shop"]).first()
+        shop = shop_by_slug(opts["shop"])
         if shop is None:
             raise CommandError(f"No shop with the slug “{opts['shop']}”.")
         try:
