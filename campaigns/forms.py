@@ -61,12 +61,21 @@ class ScheduleForm(forms.Form):
     seen = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class TestSendForm(forms.Form):
+class TestPhoneForm(forms.Form):
+    """A staff member's own mobile phone, confirmed by a code before any test text goes to it."""
+
     phone = forms.CharField(
-        label=_("Mobile phone for the test"),
-        required=False,
+        label=_("Your mobile phone"),
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+
+class TestCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code we texted you"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
 

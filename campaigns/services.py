@@ -26,6 +26,8 @@ from customers.models import Customer, Segment
 from messaging import consent, marketing, render, windows
 from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel, ConsentEvent, OutboundMessage
 from messaging.services import message_queue
+from messaging.sms import bill
+from shopcrm import ratelimit
 from shopcrm.http import id_from
 
 logger = logging.getLogger(__name__)
@@ -193,6 +195,10 @@ def _send_checks(shop, campaign: Campaign, *, seen: int | None) -> int:
             )
             % {"now": eligible, "seen": seen}
         )
+    if campaign.channel == Channel.SMS:
+        refusal = bill.campaign_cap_refusal(shop=shop, texts=eligible)
+        if refusal:
+            raise ValidationError(refusal)
     return eligible
 
 
@@ -364,9 +370,25 @@ def preview_customer(*, shop, pk: int) -> Customer | None:
 
 
 @transaction.atomic
-def campaign_test_send(*, shop, by, campaign: Campaign, phone: str = "", person=None) -> OutboundMessage:
-    """One copy to the admin: by email to their own address, or by text to `phone` (already an E.164
-    number). Marked a test, sent at once (no send window), never counted in the campaign's results."""
+def campaign_test_send(*, shop, by, campaign: Campaign, person=None) -> OutboundMessage:
+    """One copy to the admin who asks: by email to their own address, or by text to their own confirmed
+    mobile phone (`messaging.staff_phone`), nobody else. Marked a test, sent at once (no send window), never
+    counted in the campaign's results; `CAMPAIGN_TESTS_PER_HOUR` per shop. Raises ValidationError (key
+    `phone` for a text) when it may not go."""
+    if campaign.channel == Channel.SMS:
+        recipient = by.mobile_phone if by.mobile_phone_confirmed_at else ""
+        if not recipient:
+            raise ValidationError({"phone": _("Confirm your mobile phone first: tests go to it only.")})
+        refusal = bill.destination_refusal(recipient, shop)
+        if refusal:
+            raise ValidationError({"phone": refusal})
+    else:
+        recipient = by.email
+    if not ratelimit.hit("campaign-test", str(shop.pk), limit=settings.CAMPAIGN_TESTS_PER_HOUR, window=3600):
+        raise ValidationError(
+            _("%(n)s tests were sent this hour: send the next one later.")
+            % {"n": settings.CAMPAIGN_TESTS_PER_HOUR}
+        )
     if person is None:
         first, _sep, last = (getattr(by, "full_name", "") or "").partition(" ")
         person = content.Person(first_name=first, last_name=last)
@@ -376,12 +398,7 @@ def campaign_test_send(*, shop, by, campaign: Campaign, phone: str = "", person=
         rendered.text = rendered.text.replace(mark, note)
         rendered.html = rendered.html.replace(mark, "#")
     if campaign.channel == Channel.EMAIL:
-        recipient = by.email
         rendered.subject = _("[Test] %(subject)s") % {"subject": rendered.subject}
-    else:
-        if not phone:
-            raise ValidationError({"phone": _("Type the mobile phone the test goes to.")})
-        recipient = phone
     return message_queue(
         shop=shop,
         customer=None,

@@ -17,7 +17,15 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns import automations, content, services
-from campaigns.forms import ALL, FILTERS, AutomationForm, CampaignForm, ScheduleForm, TestSendForm
+from campaigns.forms import (
+    ALL,
+    FILTERS,
+    AutomationForm,
+    CampaignForm,
+    ScheduleForm,
+    TestCodeForm,
+    TestPhoneForm,
+)
 from campaigns.models import Campaign
 from customers import services as customer_services
 from customers.desk import segments
@@ -25,10 +33,11 @@ from customers.desk.export import cell_neutralised
 from customers.desk.views.listing import list_params
 from customers.desk.views.segments import segment_description
 from customers.models import Export
-from customers.normalise import phone_e164, phone_parse
-from messaging import marketing
+from customers.normalise import phone_display
+from messaging import marketing, staff_phone
 from messaging import render as message_render
 from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel
+from messaging.sms import bill
 from messaging.sms.segments import non_gsm_characters, sms_segments
 from shopcrm.decorators import admin_required
 from shopcrm.http import found_or_404, id_from
@@ -198,7 +207,9 @@ def _detail_context(request, campaign, **more):
         context["schedule_form"] = more.pop("schedule_form", None) or ScheduleForm(
             initial={"seen": context["eligible"]}
         )
-        context["test_form"] = more.pop("test_form", None) or TestSendForm()
+        if campaign.channel == Channel.SMS:
+            context.update(_test_forms(request, campaign))
+            context["sms_usage"] = bill.sms_usage(shop=shop)
     else:
         results = services.campaign_results(shop=shop, campaign=campaign)
         context["results"] = results
@@ -338,27 +349,73 @@ def campaign_cancel(request, pk):
 @require_POST
 @admin_required
 def campaign_test(request, pk):
-    """A test copy to the admin (their email, or the phone they type), as a chosen customer would get it."""
+    """A test copy to the admin: to their own email, or by text to their own confirmed mobile phone."""
     campaign = found_or_404(services.campaign_get, shop=request.shop, pk=pk)
-    form = TestSendForm(request.POST)
-    form.is_valid()
-    phone = ""
-    if campaign.channel == Channel.SMS:
-        typed = form.cleaned_data.get("phone", "")
-        phone = phone_e164(phone_parse(typed, request.shop.country)) if typed else ""
-        if typed and not phone:
-            form.add_error("phone", _("This is not a phone number."))
-    if not form.errors:
+    try:
+        message = services.campaign_test_send(shop=request.shop, by=request.user, campaign=campaign)
+    except ValidationError as exc:
+        said = (
+            [m for ms in exc.message_dict.values() for m in ms]
+            if hasattr(exc, "error_dict")
+            else exc.messages
+        )
+        context = _detail_context(request, campaign, test_errors=said)
+        return render(request, "campaigns/detail.html", context, status=422)
+    where = (
+        phone_display(message.recipient, request.shop.country)
+        if campaign.channel == Channel.SMS
+        else message.recipient
+    )
+    flash.success(request, _("A test was sent to %(where)s.") % {"where": where})
+    return redirect("campaigns:detail", campaign.pk)
+
+
+@require_POST
+@admin_required
+def campaign_test_phone(request, pk):
+    """Confirm one's own mobile phone for test texts: `action=code` texts a code to the number typed,
+    `action=confirm` checks the code typed."""
+    campaign = found_or_404(services.campaign_get, shop=request.shop, pk=pk)
+    if request.POST.get("action") == "confirm":
+        form, key, done = (
+            TestCodeForm(request.POST),
+            "test_code_form",
+            _("Your mobile phone is confirmed: tests by text go to it."),
+        )
+
+        def act(data):
+            staff_phone.staff_phone_confirm(user=request.user, code=data["code"])
+    else:
+        form, key, done = (
+            TestPhoneForm(request.POST),
+            "test_phone_form",
+            _("We texted you a code: type it below."),
+        )
+
+        def act(data):
+            staff_phone.staff_phone_code_send(shop=request.shop, user=request.user, phone=data["phone"])
+
+    if form.is_valid():
         try:
-            services.campaign_test_send(shop=request.shop, by=request.user, campaign=campaign, phone=phone)
+            act(form.cleaned_data)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
-            where = phone or request.user.email
-            flash.success(request, _("A test was sent to %(where)s.") % {"where": where})
+            flash.success(request, done)
             return redirect("campaigns:detail", campaign.pk)
-    context = _detail_context(request, campaign, test_form=form)
+    context = _detail_context(request, campaign, **{**_test_forms(request, campaign), key: form})
     return render(request, "campaigns/detail.html", context, status=422)
+
+
+def _test_forms(request, campaign) -> dict:
+    if campaign.channel != Channel.SMS:
+        return {}
+    pending = staff_phone.pending_phone(user=request.user)
+    return {
+        "my_phone": phone_display(request.user.mobile_phone, request.shop.country),
+        "test_phone_form": TestPhoneForm(initial={"phone": phone_display(pending, request.shop.country)}),
+        "test_code_form": TestCodeForm() if pending else None,
+    }
 
 
 @require_POST

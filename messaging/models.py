@@ -102,6 +102,8 @@ class OutboundMessage(models.Model):
         PET_BIRTHDAY = "pet_birthday", _("pet birthday promotion")
         # A campaign's test, to the admin who wrote it.
         CAMPAIGN_TEST = "campaign_test", _("campaign test")
+        # The code that confirms a staff member's own mobile phone (put in by the worker, never stored).
+        STAFF_CODE = "staff_code", _("staff phone code")
 
     class Category(models.TextChoices):
         TRANSACTIONAL = "transactional", _("transactional")
@@ -180,6 +182,12 @@ class OutboundMessage(models.Model):
                 name="outbox_queued_idx",
                 condition=models.Q(status__in=["queued", "sending"]),
             ),
+            # Texts that left, per shop, by when: the daily and monthly caps count them (messaging.sms.bill).
+            models.Index(
+                fields=["shop", "sent_at"],
+                name="outbox_sms_sent_idx",
+                condition=models.Q(channel="sms", sent_at__isnull=False),
+            ),
             # Only messages a provider took: a campaign's 200,000 queued rows add nothing to it.
             models.Index(
                 fields=["provider_message_id"],
@@ -207,6 +215,7 @@ MARKETING_KINDS = frozenset({OutboundMessage.Kind.CAMPAIGN, OutboundMessage.Kind
 # Put in by the worker as the message leaves (messaging.outbox): links are signed per customer, so a
 # campaign's rows are written set-based without signing 200,000 tokens first.
 UNSUBSCRIBE_LINK = "[[unsubscribe-link]]"
+STAFF_CODE = "[[code]]"
 PREFERENCES_LINK = "[[preferences-link]]"
 
 

@@ -8,6 +8,7 @@ retry of a transient error, or FAILED with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from datetime import timedelta
@@ -21,8 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging import consent, suppression, throttle, windows
-from messaging.models import INVITATION_LINK, PREFERENCES_LINK, UNSUBSCRIBE_LINK, OutboundMessage
-from messaging.sms import SmsError, SmsMessage, send_sms
+from messaging.models import (
+    INVITATION_LINK,
+    PREFERENCES_LINK,
+    STAFF_CODE,
+    UNSUBSCRIBE_LINK,
+    OutboundMessage,
+)
+from messaging.sms import SmsError, SmsMessage, bill, send_sms
 from messaging.sms.senders import sender_of
 from shopcrm.tenancy import cross_shop, shop_context
 
@@ -175,6 +182,7 @@ def _claim(queued: list[OutboundMessage], results: dict[int, str]) -> list[Outbo
             results[message.pk] = "scheduled"
             continue
         going.append(message)
+    going = _within_the_bill(going, held, waiting, results)
     for refusal, ids in held.items():
         OutboundMessage.objects.filter(pk__in=ids).update(
             status=OutboundMessage.Status.SUPPRESSED, last_error=refusal, updated_at=now
@@ -188,6 +196,39 @@ def _claim(queued: list[OutboundMessage], results: dict[int, str]) -> list[Outbo
         for message in going:
             message.status, message.attempts = OutboundMessage.Status.SENDING, message.attempts + 1
     return going
+
+
+def _within_the_bill(going: list, held: dict, waiting: dict, results: dict) -> list:
+    """Texts to a destination the platform does not pay for are held (a premium number, a country the shop
+    may not text); texts past the shop's daily or monthly cap wait until it resets (`messaging.sms.bill`)."""
+    texts = [m for m in going if m.channel == OutboundMessage.Channel.SMS]
+    if not texts:
+        return going
+    shop = texts[0].shop
+    kept = []
+    for message in texts:
+        refusal = bill.destination_refusal(message.recipient, shop)
+        if refusal:
+            held.setdefault(f"not sent: {refusal}"[:500], []).append(message.pk)
+            results[message.pk] = OutboundMessage.Status.SUPPRESSED
+        else:
+            kept.append(message)
+    usage = bill.sms_usage(shop=shop)
+    if usage.near:
+        logger.warning("shop %s is near its SMS cap: %s", shop.pk, usage)
+    left = [n for n in (usage.left_today(), usage.left_this_month()) if n is not None]
+    allowed = min(left) if left else len(kept)
+    over = kept[allowed:]
+    if over:
+        # As if the allowed ones had left: the cap they then reach says when the rest may go.
+        after = dataclasses.replace(usage, today=usage.today + allowed, month=usage.month + allowed)
+        reset = bill.cap_reset(shop=shop, usage=after)
+        for message in over:
+            waiting.setdefault(reset, []).append(message.pk)
+            results[message.pk] = "scheduled"
+        logger.warning("shop %s reached its SMS cap: %d texts wait until %s", shop.pk, len(over), reset)
+    held_ids = {m.pk for m in texts} - {m.pk for m in kept[:allowed]}
+    return [m for m in going if m.pk not in held_ids]
 
 
 def _mark_sent(shop_id: int, done: list[tuple[OutboundMessage, str]]) -> None:
@@ -245,6 +286,10 @@ def _after_failure(message: OutboundMessage, error: str, *, transient: bool) -> 
 def text_to_send(message: OutboundMessage) -> str:
     """The text as it goes out: a staff invitation gets its link now (it is never stored), in the message's
     shop. Called inside that shop's transaction."""
+    if STAFF_CODE in message.body_text and message.kind == OutboundMessage.Kind.STAFF_CODE:
+        from messaging.staff_phone import code_put_in
+
+        return code_put_in(message)
     if INVITATION_LINK not in message.body_text:
         return message.body_text
     from shopcrm.invitations import invitation_url

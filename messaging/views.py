@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
-from messaging import consent, outbox, services, suppression, tokens, wording
+from messaging import consent, outbox, services, staff_phone, suppression, tokens, wording
 from messaging.access import customer_data, data_response
 from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent, OutboundMessage
@@ -277,7 +277,10 @@ def dev_outbox(request):
     """Development only: every message the shop sent, with its links clickable."""
     if not settings.DEV_OUTBOX:
         raise Http404
-    messages = OutboundMessage.objects.filter(shop=request.shop).select_related("customer")[:200]
+    messages = list(OutboundMessage.objects.filter(shop=request.shop).select_related("customer")[:200])
+    for message in messages:
+        if message.kind == OutboundMessage.Kind.STAFF_CODE:
+            message.dev_text = staff_phone.dev_text(message)
     return render(request, "messaging/dev_outbox.html", {"outbox": messages})
 
 

@@ -192,6 +192,10 @@ class User(AbstractBaseUser):
     date_joined = models.DateTimeField(_("joined"), default=djtz.now)
     # Raised to sign the person out everywhere at once (their staff access was cut).
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Their own mobile, confirmed by a code texted to it: where campaign tests by text may go (a test goes
+    # to nobody else, so "Send a test" cannot text any number the platform would pay for).
+    mobile_phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    mobile_phone_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 

@@ -227,6 +227,16 @@ TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 # Marketing and consent-request texts wait for the shop's legal hours (messaging.windows).
 SMS_SEND_WINDOWS = env.bool("SMS_SEND_WINDOWS", default=True)
 
+# What a shop's texts may cost the platform's provider account (messaging.sms.bill): countries texts may go
+# to besides the shop's own (ISO codes), and how many texts a shop sends a day and a month (0: no cap); pages
+# warn from SMS_CAP_WARN_PERCENT of either.
+SMS_ALLOWED_COUNTRIES = env.list("SMS_ALLOWED_COUNTRIES", default=[])
+SMS_DAILY_CAP_SHOP = env.int("SMS_DAILY_CAP_SHOP", default=2000)
+SMS_MONTHLY_CAP_SHOP = env.int("SMS_MONTHLY_CAP_SHOP", default=20000)
+SMS_CAP_WARN_PERCENT = env.int("SMS_CAP_WARN_PERCENT", default=80)
+# Campaign tests a shop may send an hour (they go at once, outside any send window).
+CAMPAIGN_TESTS_PER_HOUR = env.int("CAMPAIGN_TESTS_PER_HOUR", default=5)
+
 # Messages per second the workers send, per shop and for the whole platform, on each channel
 # (messaging.throttle); 0 is no limit. Match them to the providers' contracts.
 SEND_RATES = {

@@ -151,3 +151,37 @@ def test_the_pet_birthday_promotion_is_switched_on_and_the_checkout_screen_says_
         "The birthday offer was sent by email"
     )
     shot(page, "checkout-birthday-sent", 1024, 768)
+
+
+def test_a_test_text_goes_to_the_admins_own_phone_once_confirmed_by_its_code(
+    page, live_server, shop_us, admin_us, login, axe_check, shot, monkeypatch
+):
+    import re
+
+    from campaigns import services
+
+    monkeypatch.setattr("messaging.outbox.message_publish", lambda messages, bulk=False: None)
+    with shop_context(shop_us):
+        campaign = services.campaign_create(
+            shop=shop_us, by=None, name="Treats", channel="sms", subject="", body="Treats at {{ shop_name }}!"
+        )
+    login(page, admin_us.email, PASSWORD)
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
+    card = page.locator("#test-card")
+    expect(card).to_contain_text("Tests by text go only to your own mobile phone")
+    card.get_by_label("Your mobile phone").fill("1-900-555-0142")
+    card.get_by_role("button", name="Text me a code").click()
+    expect(page.locator("#field-phone .field__error")).to_be_visible()
+    shot(page, "campaign-test-phone-refused-390", 390, 844)
+    page.locator("#test-card").get_by_label("Your mobile phone").fill("(201) 555-0142")
+    page.locator("#test-card").get_by_role("button", name="Text me a code").click()
+    with shop_context(shop_us):
+        text = outbox.text_to_send(OutboundMessage.objects.get(kind="staff_code"))
+    page.locator("#test-card").get_by_label("Code we texted you").fill(re.search(r"\d{6}", text).group(0))
+    page.locator("#test-card").get_by_role("button", name="Confirm").click()
+    expect(page.locator("#test-card")).to_contain_text("(201) 555-0142")
+    page.locator("#test-card").get_by_role("button", name="Send a test").click()
+    expect(page.get_by_text("A test was sent to (201) 555-0142.")).to_be_visible()
+    expect(page.locator("#sms-usage")).to_contain_text("Texts sent this month: 0 of")
+    axe_check(page)
+    shot(page, "campaign-test-phone-confirmed-1024", 1024, 900)
