@@ -38,6 +38,7 @@ from customers.terms import terms_refresh
 from messaging import consent
 from messaging.models import Channel
 from messaging.services import welcome_messages_queue
+from messaging.sms import bill
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed without doubt
 NUMBER_LENGTH = 8
@@ -149,6 +150,8 @@ def _check_consent_requests(customer: Customer, *, sms: bool, email: bool) -> No
         errors["send_sms_opt_in"] = _("Add a mobile phone number to send the SMS opt-in text.")
     elif sms and not phone_is_mobile(str(customer.phone)):
         errors["send_sms_opt_in"] = _("This number is not a mobile phone: it cannot receive texts.")
+    elif sms and (refusal := bill.destination_refusal(str(customer.phone), customer.shop)):
+        errors["send_sms_opt_in"] = refusal
     if email and not customer.email:
         errors["send_welcome_email"] = _("Add an email address to send the welcome email.")
     if errors:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from messaging import wording
 from messaging.models import MARKETING_KINDS, Channel, ConsentEvent, OutboundMessage, Suppression
+from messaging.sms import bill
 from messaging.suppression import (
     MARKETING,
     SERVICE,
@@ -159,6 +160,9 @@ def request_refusal(*, shop, customer, channel: str) -> str | None:
         return _("There is no mobile phone to send to.")
     if not shop_reachable(shop):
         return NO_CONTACT
+    refusal = bill.destination_refusal(str(customer.phone), shop)
+    if refusal:
+        return refusal
     if customer.sms_status == SmsStatus.OPTED_OUT or suppression_reason(
         shop=shop, channel=channel, address=customer.phone
     ):

@@ -236,3 +236,17 @@ def pytest_collection_modifyitems(items):
             item.add_marker(
                 pytest.mark.django_db(**{**marker.kwargs, "databases": [*databases, "owner"]}), append=False
             )
+
+
+@pytest.fixture
+def texting_abroad(settings):
+    """The platform lets shops text French and US numbers alike (`SMS_ALLOWED_COUNTRIES`): for one phone
+    that shops of both countries hold."""
+    settings.SMS_ALLOWED_COUNTRIES = ["FR", "US"]
+
+
+@pytest.fixture(autouse=True)
+def _sign_in_throttle_forgotten():
+    from django.core.cache import caches
+
+    caches["axes"].clear()

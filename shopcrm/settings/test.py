@@ -32,3 +32,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default=f"shopcrm-test-{os.getpid()}")  # noqa: F405
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "test-media"))  # noqa: F405
+# The sign-in throttle counts in its own in-process cache here, emptied before each test (tests/conftest.py),
+# as the database rows it once used were rolled back: one test's failures never lock out the next one's user.
+CACHES["axes"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "axes"}  # noqa: F405
+AXES_CACHE = "axes"

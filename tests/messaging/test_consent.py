@@ -208,7 +208,7 @@ def test_a_bounce_for_an_address_the_customer_no_longer_has_leaves_their_status(
 
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
 def test_a_stop_for_a_number_two_shops_hold_suppresses_it_in_both_with_unrelated_hashes(
-    client, shop_fr, shop_us, quiet_outbox
+    texting_abroad, client, shop_fr, shop_us, quiet_outbox
 ):
     create(shop_fr, send_welcome_email=False)
     create(shop_us, send_welcome_email=False, phone="+33 6 12 34 56 78")
@@ -283,7 +283,9 @@ def test_an_opt_out_is_confirmed_once_and_never_for_the_providers_own_keyword(cl
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
-def test_a_stop_two_shops_share_is_confirmed_once_naming_neither(client, shop_fr, shop_us, quiet_outbox):
+def test_a_stop_two_shops_share_is_confirmed_once_naming_neither(
+    texting_abroad, client, shop_fr, shop_us, quiet_outbox
+):
     create(shop_fr, send_welcome_email=False)
     create(shop_us, send_welcome_email=False, phone="+33 6 12 34 56 78")
     inbound(client, "stop please", sid="SM9")

@@ -190,7 +190,9 @@ def test_a_text_queued_before_the_contact_was_removed_does_not_go(shop_fr):
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
-def test_a_yes_to_a_shops_own_number_is_credited_to_that_shop(client, settings, shop_fr, shop_us):
+def test_a_yes_to_a_shops_own_number_is_credited_to_that_shop(
+    texting_abroad, client, settings, shop_fr, shop_us
+):
     settings.TWILIO_AUTH_TOKEN, settings.SITE_URL = TOKEN, "https://crm.example"
     assign(shop_fr, "+33644000001")
     create(shop_fr, send_welcome_email=False)
@@ -203,7 +205,9 @@ def test_a_yes_to_a_shops_own_number_is_credited_to_that_shop(client, settings, 
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
-def test_replies_to_a_shops_own_number_never_reach_another_shops_customer(client, settings, shop_fr, shop_us):
+def test_replies_to_a_shops_own_number_never_reach_another_shops_customer(
+    texting_abroad, client, settings, shop_fr, shop_us
+):
     """Shop A's number: a YES or a STOP from a phone only shop B holds is not B's to act on."""
     settings.TWILIO_AUTH_TOKEN, settings.SITE_URL = TOKEN, "https://crm.example"
     assign(shop_fr, "+33644000001")
@@ -218,7 +222,9 @@ def test_replies_to_a_shops_own_number_never_reach_another_shops_customer(client
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "platform"])
-def test_a_reply_through_a_messaging_service_is_routed_by_the_service(client, settings, shop_fr, shop_us):
+def test_a_reply_through_a_messaging_service_is_routed_by_the_service(
+    texting_abroad, client, settings, shop_fr, shop_us
+):
     settings.TWILIO_AUTH_TOKEN, settings.SITE_URL = TOKEN, "https://crm.example"
     assign(shop_us, SERVICE)
     create(shop_fr, send_welcome_email=False)

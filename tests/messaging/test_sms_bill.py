@@ -221,3 +221,10 @@ def test_a_code_is_made_by_the_worker_for_the_person_who_asked(shop_fr, admin_fr
     with pytest.raises(ValidationError):
         staff_phone.staff_phone_confirm(user=admin_fr, code=re.search(r"\d{6}", first).group(0))
     assert staff_phone.staff_phone_confirm(user=admin_fr, code=code).mobile_phone == message.recipient
+
+
+def test_the_till_refuses_an_opt_in_text_to_a_number_of_another_country(shop_fr):
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        create(shop_fr, phone=example("NG", PT.MOBILE), send_welcome_email=False)
+    assert "from NG" in refused.value.message_dict["send_sms_opt_in"][0]
+    create(shop_fr, phone=example("NG", PT.MOBILE), send_welcome_email=False, send_sms_opt_in=False)

@@ -358,7 +358,9 @@ def test_an_esp_whose_webhook_needs_a_missing_package_is_named_by_a_check_and_no
     assert [str(p.pattern) for p in esp_tracking_urls()] == ["postmark/tracking/"]
 
 
-def test_a_yes_two_shops_wait_for_confirms_neither_and_asks_for_the_link(client, shop_fr, shop_us, betty):
+def test_a_yes_two_shops_wait_for_confirms_neither_and_asks_for_the_link(
+    texting_abroad, client, shop_fr, shop_us, betty
+):
     with shop_context(shop_us):
         other = customer_create(
             shop=shop_us,
