@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
+import idna
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -59,6 +61,82 @@ def fields_check(shop, text: str) -> tuple[str, list[str]]:
 def shop_name_put(shop, text: str) -> str:
     """The shop's name is the same for every recipient: put in once, before the rows are written."""
     return text.replace("{{ shop_name }}", shop.name)
+
+
+# --- links that tell the truth ---------------------------------------------------------------------------
+
+# Bidi overrides and isolates, zero-width and other invisible characters: they can reorder or hide what a
+# link says ("moc.knab//:sptth" shown the other way round). The zero-width joiner and non-joiner stay: emoji
+# sequences and some scripts need them.
+_INVISIBLE = str.maketrans(
+    dict.fromkeys(
+        "\u061c\u180e\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+        "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff",
+        None,
+    )
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ANY_URL = re.compile(r"https?://[^\s<>()\[\]]+", re.IGNORECASE)
+# What a link's words look like when they pose as an address: "https://…", "www.…" or "bank.com/…".
+_LOOKS_LIKE_ADDRESS = re.compile(
+    r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?:[/:?#]\S*)?$", re.IGNORECASE
+)
+
+
+def text_tidy(text: str) -> str:
+    """Without bidi controls, invisible characters and control characters (line breaks and tabs stay)."""
+    return _CONTROLS.sub("", (text or "").translate(_INVISIBLE))
+
+
+def _host(url: str) -> str | None:
+    """A link's host as the network sees it (punycode, lower case, without "www."); None if it has none."""
+    try:
+        host = urlsplit(url if "://" in url else "http://" + url).hostname or ""
+        host = idna.encode(host, uts46=True).decode() if host else ""
+    except (ValueError, idna.IDNAError):
+        return None
+    return host.removeprefix("www.") or None
+
+
+def links_ascii(text: str) -> str:
+    """Every web address with its host written in punycode ("xn--…"), so that a look-alike host in another
+    alphabet shows for what it is, in the email and in the editor."""
+
+    def ascii_host(match: re.Match) -> str:
+        url = match.group(0)
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname or "", parts.port
+            if host.isascii() or "@" in parts.netloc:
+                return url
+            shown = idna.encode(host, uts46=True).decode()
+        except (ValueError, idna.IDNAError):
+            return url  # refused by link_problems
+        return urlunsplit(parts._replace(netloc=shown + (f":{port}" if port else "")))
+
+    return _ANY_URL.sub(ascii_host, text)
+
+
+def link_problems(text: str) -> list[str]:
+    """What is wrong with the message's links, said for the admin: an address that hides a user name before
+    its host (`https://bank.com@evil.example`), one whose host cannot be read, and a link whose words are an
+    address other than the one it goes to."""
+    problems = []
+    for url in _ANY_URL.findall(text):
+        if "@" in url.split("://", 1)[1].split("/", 1)[0]:
+            problems.append(
+                _("“%(url)s” puts a name before its address (…@): write the address alone.") % {"url": url}
+            )
+        elif _host(url) is None:
+            problems.append(_("“%(url)s” is not a web address that can be opened.") % {"url": url})
+    for words, url in _LINK.findall(text):
+        words = words.strip()
+        if _LOOKS_LIKE_ADDRESS.match(words) and _host(words) != _host(url):
+            problems.append(
+                _("The link “%(words)s” goes to %(url)s: its words must not name another address.")
+                % {"words": words, "url": url}
+            )
+    return problems
 
 
 # --- email formatting ----------------------------------------------------------------------------------

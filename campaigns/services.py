@@ -96,8 +96,8 @@ def message_checked(shop, *, channel, subject, body, errors=None) -> dict:
     """A message's channel, subject and text, tidied, with every field checked; raises ValidationError
     next to the field (adding to `errors` already found)."""
     errors = errors if errors is not None else {}
-    subject = " ".join((subject or "").split())
-    body = (body or "").replace("\r\n", "\n").strip()
+    subject = content.links_ascii(" ".join(content.text_tidy(subject).split()))
+    body = content.links_ascii(content.text_tidy(body).replace("\r\n", "\n").replace("\r", "\n").strip())
     if channel not in Channel.values:
         errors.setdefault("channel", []).append(_("Choose email or SMS."))
     if channel == Channel.EMAIL:
@@ -117,6 +117,9 @@ def message_checked(shop, *, channel, subject, body, errors=None) -> dict:
     elif len(body) > BODY_MAX:
         errors.setdefault("body", []).append(_("At most %(limit)d characters.") % {"limit": BODY_MAX})
     body, problems = content.fields_check(shop, body)
+    if problems:
+        errors.setdefault("body", []).extend(problems)
+    problems = content.link_problems(body)
     if problems:
         errors.setdefault("body", []).extend(problems)
     if channel == Channel.SMS and body and "body" not in errors:

@@ -275,7 +275,7 @@ def campaign_preview_email(request, pk):
             person = content.person_of(customer)
     response = HttpResponse(_preview(request.shop, campaign, person)["html"])
     response["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'self'"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'"
     )
     return response
 
