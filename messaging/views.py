@@ -300,5 +300,7 @@ def dev_outbox_email(request, pk):
     text, html, _headers = outbox.content_to_send(message)
     response = HttpResponse(html or f"<pre>{urlize(text, autoescape=True)}</pre>")
     # The stored email as the customer sees it: no scripts, links open normally.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+    )
     return response
