@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from messaging import consent, outbox, render
 from messaging.models import Channel, ErasureRequest, OutboundMessage
+from shopcrm import ratelimit
 
 RESEND_MIN_INTERVAL = timedelta(minutes=10)
 RESEND_DAILY_CAP = 3
@@ -110,9 +111,16 @@ def message_resend(*, shop, customer, channel: str, by) -> OutboundMessage:
     return message
 
 
+# Answers to texts anybody can send (HELP, an ambiguous YES): a few an hour per number, so that a stranger
+# texting HELP in a loop does not make the platform pay for as many answers.
+ANSWERS_AN_HOUR = 3
+
+
 @transaction.atomic
-def sms_help_queue(*, shop, customer, phone: str) -> OutboundMessage:
-    """The answer to HELP, from `shop` (the one that texted the number last)."""
+def sms_help_queue(*, shop, customer, phone: str) -> OutboundMessage | None:
+    """The answer to HELP, from `shop` (the one that texted the number last); None past the hour's few."""
+    if not ratelimit.hit("sms-answer", phone, limit=ANSWERS_AN_HOUR, window=3600):
+        return None
     return _reply_queue(shop=shop, customer=customer, phone=phone, rendered=render.sms_help(shop))
 
 
@@ -127,8 +135,11 @@ def sms_stopped_queue(*, shop, customer, phone: str, several: bool) -> OutboundM
     )
 
 
-def sms_which_shop_queue(*, shop, customer, phone: str) -> OutboundMessage:
-    """A YES that several shops wait for: the customer is asked to answer through each shop's link."""
+def sms_which_shop_queue(*, shop, customer, phone: str) -> OutboundMessage | None:
+    """A YES that several shops wait for: the customer is asked to answer through each shop's link (a few
+    an hour per number)."""
+    if not ratelimit.hit("sms-answer", phone, limit=ANSWERS_AN_HOUR, window=3600):
+        return None
     return _reply_queue(shop=shop, customer=customer, phone=phone, rendered=render.sms_which_shop(shop))
 
 
@@ -161,6 +172,11 @@ def order_ready_queue(*, shop, customer, by, channel: str, reference: str, what:
     )
 
 
+# A link to one's data, to one address, a day (whoever presses the button: the page is reached by a link,
+# which may have been forwarded).
+DATA_COPIES_A_DAY = 5
+
+
 @transaction.atomic
 def data_copy_send(*, shop, customer) -> OutboundMessage | None:
     """The customer asked, from their preferences page, for a copy of their data: a fresh link goes to
@@ -174,6 +190,8 @@ def data_copy_send(*, shop, customer) -> OutboundMessage | None:
         created_at__gte=timezone.now() - RESEND_MIN_INTERVAL,
     )
     if recent.exists():
+        return None
+    if not ratelimit.hit("data-copy", customer.email, limit=DATA_COPIES_A_DAY, window=86400):
         return None
     return message_queue(
         shop=shop,

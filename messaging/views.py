@@ -22,6 +22,7 @@ from messaging import consent, outbox, services, staff_phone, suppression, token
 from messaging.access import customer_data, data_response
 from messaging.consent import EmailStatus, SmsStatus
 from messaging.models import Channel, ConsentEvent, OutboundMessage
+from shopcrm import ratelimit
 from shopcrm.decorators import admin_required
 from shopcrm.http import client_ip
 from shopcrm.selectors import shop_get
@@ -224,7 +225,12 @@ def preferences(request, token):
                 change(shop=shop, customer=customer, channel=channel, **client)
             elif action == "erase":
                 services.erasure_request_create(shop=shop, customer=customer)
-            elif action == "copy" and customer.email:
+            elif (
+                action == "copy"
+                and customer.email
+                # The same page either way; past the limits nothing more is sent.
+                and ratelimit.hit("data-copy-ip", client_ip(request) or "unknown", limit=30, window=3600)
+            ):
                 services.data_copy_send(shop=shop, customer=customer)
             done = action
         customer.refresh_from_db()

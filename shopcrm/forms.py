@@ -51,11 +51,25 @@ class QueuedPasswordResetForm(PasswordResetForm):
         user = account_get(user_id=account_find(email))
         return [user] if user is not None and user.is_active else []
 
-    def save(self, **kwargs):
+    # A stranger may ask for reset emails: a few an hour per address, more per client address; past
+    # either, nothing more is sent and the page says the same as always (whether or not an account exists).
+    PER_ADDRESS_AN_HOUR = 3
+    PER_CLIENT_AN_HOUR = 20
+
+    def save(self, request=None, **kwargs):
+        from shopcrm import ratelimit
+        from shopcrm.http import client_ip
         from shopcrm.tasks import publish_on_commit, send_password_reset
 
+        email = self.cleaned_data["email"]
+        by_address = ratelimit.hit("password-reset", email, limit=self.PER_ADDRESS_AN_HOUR, window=3600)
+        ip = (client_ip(request) if request is not None else None) or "unknown"
+        by_client = ratelimit.hit("password-reset-ip", ip, limit=self.PER_CLIENT_AN_HOUR, window=3600)
+        if not (by_address and by_client):
+            logger.warning("password reset refused by its rate limit")
+            return
         language = translation.get_language()
-        for user in self.get_users(self.cleaned_data["email"]):
+        for user in self.get_users(email):
             publish_on_commit(send_password_reset, user.pk, language)
 
 

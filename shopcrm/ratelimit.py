@@ -8,7 +8,13 @@ from __future__ import annotations
 import hashlib
 import time
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
+
+
+def _cache():
+    # Its own cache where one is configured (the tests empty it before each test), else the shared one.
+    return caches["ratelimit" if "ratelimit" in settings.CACHES else "default"]
 
 
 def _key(scope: str, subject: str, window: int) -> str:
@@ -22,7 +28,7 @@ def hit(scope: str, subject: str, *, limit: int, window: int) -> bool:
     `limit` within the current `window` seconds. A limit of 0 or less means no limit."""
     if limit <= 0 or not subject:
         return True
-    key = _key(scope, subject, window)
+    key, cache = _key(scope, subject, window), _cache()
     cache.add(key, 0, timeout=window + 5)
     try:
         return cache.incr(key) <= limit

@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from shopcrm import ratelimit
 from shopcrm.models import Language, Role, Shop, StaffMembership, User
 from shopcrm.selectors import account_get
 from shopcrm.tenancy import account_find, shop_context, shop_find, shop_new_id
@@ -183,6 +184,7 @@ def staff_invite(*, shop: Shop, by: User, email: str, role: str, full_name: str 
     except ValidationError as exc:
         raise ValidationError({"email": exc.messages}) from exc
     full_name = " ".join((full_name or "").split())
+    _invitations_within_limits(shop, email)
     # Another shop's account stays unread: the invitation needs its id only.
     user_id = account_find(email)
     created_account = user_id is None
@@ -214,6 +216,19 @@ def staff_invite(*, shop: Shop, by: User, email: str, role: str, full_name: str 
         membership.user = User.objects.get(pk=user_id)
         import_string(settings.STAFF_INVITATION_SENDER)(shop=shop, membership=membership, by=by)
     return membership
+
+
+# An invitation emails whatever address an admin types: a few a day to one address (from every shop
+# together), and a bounded number an hour from one shop.
+INVITATIONS_PER_ADDRESS_A_DAY = 3
+INVITATIONS_PER_SHOP_AN_HOUR = 20
+
+
+def _invitations_within_limits(shop: Shop, email: str) -> None:
+    if not ratelimit.hit("invite-shop", str(shop.pk), limit=INVITATIONS_PER_SHOP_AN_HOUR, window=3600):
+        raise ValidationError({"email": _("This shop sent many invitations this hour: try again later.")})
+    if not ratelimit.hit("invite-address", email, limit=INVITATIONS_PER_ADDRESS_A_DAY, window=86400):
+        raise ValidationError({"email": _("This address got several invitations today: try again tomorrow.")})
 
 
 def _refuse_reinvite(membership: StaffMembership) -> None:

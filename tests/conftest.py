@@ -246,7 +246,8 @@ def texting_abroad(settings):
 
 
 @pytest.fixture(autouse=True)
-def _sign_in_throttle_forgotten():
+def _throttles_forgotten():
     from django.core.cache import caches
 
     caches["axes"].clear()
+    caches["ratelimit"].clear()

@@ -36,3 +36,5 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "test-media"))  
 # as the database rows it once used were rolled back: one test's failures never lock out the next one's user.
 CACHES["axes"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "axes"}  # noqa: F405
 AXES_CACHE = "axes"
+# The same for the rate limits of messages (shopcrm.ratelimit).
+CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}  # noqa: F405
