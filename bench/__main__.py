@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
         "--only",
-        choices=["lookup", "tenancy", "messaging", "desk", "uploads", "campaigns", "load"],
+        choices=["lookup", "tenancy", "messaging", "desk", "uploads", "campaigns", "load", "faults"],
         default=None,
     )
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
@@ -100,7 +100,9 @@ def main(argv=None) -> int:
 
     if args.reload:
         dataset.reset()
-    if not dataset.dataset_loaded():
+    if args.only == "faults":  # needs no dataset
+        load = None
+    elif not dataset.dataset_loaded():
         print("Loading the benchmark dataset (1,000,000 customers, 500 shops)…", flush=True)
         load = dataset.load(log=lambda m: print(m, flush=True))
     else:
@@ -147,6 +149,12 @@ def main(argv=None) -> int:
         print("Campaign benchmark (audience split, outbox rows, sending, the till meanwhile)…", flush=True)
         results = campaigns.run(log=log)
         _write(RESULTS / f"campaigns-{stamp}.md", campaigns.report(results, machine()))
+    if args.only in (None, "faults"):
+        from bench import faults
+
+        print("Outbox faults (a worker killed, PostgreSQL restarted, mid-campaign)…", flush=True)
+        results = faults.run(log=log)
+        _write(RESULTS / f"faults-{stamp}.md", faults.report(results, machine()))
     if args.only in (None, "load"):
         from bench import load as till_load
 

@@ -25,3 +25,16 @@ class SmsBackend(BaseSmsBackend):
     def send(self, message):
         _wait()
         return SmsResult(provider_id=f"bench-{uuid.uuid4().hex}")
+
+
+class RecordingEmailBackend(BaseEmailBackend):
+    """Appends each recipient to BENCH_PROVIDER_RECORD (one line, flushed at once) before it answers: what
+    the provider "took", whatever happens to the worker afterwards (the fault benchmark counts doubles)."""
+
+    def send_messages(self, email_messages):
+        path = os.environ["BENCH_PROVIDER_RECORD"]
+        for message in email_messages:
+            with open(path, "a", encoding="utf-8") as record:
+                record.write(",".join(message.to) + "\n")
+            _wait()
+        return len(email_messages)

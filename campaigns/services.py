@@ -23,7 +23,7 @@ from customers.desk import listing, segments
 from customers.desk.saved_search import tidy
 from customers.forms import customer_filter_form
 from customers.models import Customer, Segment
-from messaging import consent, marketing, render, windows
+from messaging import consent, marketing, outbox, render, windows
 from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel, ConsentEvent, OutboundMessage
 from messaging.services import message_queue
 from messaging.sms import bill
@@ -430,7 +430,10 @@ RESULT_STATUSES = {
     "failed": (OutboundMessage.Status.FAILED,),
     "held": (OutboundMessage.Status.SUPPRESSED,),
     "cancelled": (OutboundMessage.Status.CANCELLED,),
+    "unknown": (OutboundMessage.Status.UNKNOWN,),
 }
+# A sending campaign whose waiting messages have not moved for this long is said to be stalled.
+STALLED_AFTER = dt.timedelta(minutes=2)
 
 
 def campaign_results(*, shop, campaign: Campaign) -> dict[str, int]:
@@ -461,4 +464,37 @@ def campaign_results(*, shop, campaign: Campaign) -> dict[str, int]:
             .count()
         )
     results["opted_out"] = opted_out
+    results["stalled_since"] = _stalled_since(shop, campaign) if results["queued"] else None
     return results
+
+
+def _stalled_since(shop, campaign: Campaign) -> dt.datetime | None:
+    """When its waiting messages last moved, if that is over STALLED_AFTER ago and none of them waits for a
+    time of its own (the send window, a cap): the workers or the provider are down, and the sweeper will
+    publish them again."""
+    from django.db.models import Max, Q
+
+    now = timezone.now()
+    moving = _campaign_messages(shop, campaign).aggregate(
+        last=Max("updated_at"),
+        later=Count("pk", filter=Q(status=OutboundMessage.Status.QUEUED, not_before__gt=now)),
+    )
+    if moving["later"] or moving["last"] is None or moving["last"] > now - STALLED_AFTER:
+        return None
+    return moving["last"]
+
+
+@transaction.atomic
+def campaign_retry_failed(*, shop, campaign: Campaign) -> int:
+    """Send again the campaign's messages that really failed (the provider refused them or kept failing):
+    not those that may have gone (UNKNOWN), were held back or cancelled. Each goes back to the queue with
+    its attempts reset, published on the bulk queue once this commits. Returns how many."""
+    now = timezone.now()
+    failed = _campaign_messages(shop, campaign).filter(status=OutboundMessage.Status.FAILED)
+    ids = list(failed.values_list("pk", flat=True))
+    OutboundMessage.objects.filter(shop=shop, pk__in=ids).update(
+        status=OutboundMessage.Status.QUEUED, attempts=0, last_error="", handover_at=None, updated_at=now
+    )
+    if ids:
+        transaction.on_commit(lambda: outbox.message_publish([(pk, shop.pk) for pk in ids], bulk=True))
+    return len(ids)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/schedule/", views.campaign_schedule, name="schedule"),
     path("<int:pk>/unschedule/", views.campaign_unschedule, name="unschedule"),
     path("<int:pk>/cancel/", views.campaign_cancel, name="cancel"),
+    path("<int:pk>/retry/", views.campaign_retry, name="retry"),
     path("<int:pk>/test/", views.campaign_test, name="test"),
     path("<int:pk>/test/phone/", views.campaign_test_phone, name="test_phone"),
     path("<int:pk>/audience.csv", views.campaign_audience, name="audience"),

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -343,6 +344,17 @@ def campaign_cancel(request, pk):
             request,
             _("Campaign cancelled: %(held)d messages that had not gone will not go.") % {"held": held},
         )
+    return redirect("campaigns:detail", campaign.pk)
+
+
+@require_POST
+@admin_required
+def campaign_retry(request, pk):
+    """ "Retry failed": the messages that really failed go again."""
+    campaign = found_or_404(services.campaign_get, shop=request.shop, pk=pk)
+    again = services.campaign_retry_failed(shop=request.shop, campaign=campaign)
+    said = ngettext("%(n)d failed message goes again.", "%(n)d failed messages go again.", again)
+    flash.success(request, said % {"n": again})
     return redirect("campaigns:detail", campaign.pk)
 
 

@@ -122,6 +122,8 @@ class OutboundMessage(models.Model):
         SUPPRESSED = "suppressed", _("suppressed")
         # A campaign cancelled before this message went.
         CANCELLED = "cancelled", _("cancelled")
+        # The worker stopped while handing it to the provider: it may have gone. Never sent again by itself.
+        UNKNOWN = "unknown", _("may have gone")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(
@@ -150,6 +152,9 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Written just before the worker hands the message (with the few after it) to the provider: a message
+    # left SENDING without it never left and goes back to the queue; with it, it may have gone (UNKNOWN).
+    handover_at = models.DateTimeField(null=True, blank=True)
     # A text that waits for the shop's send window (messaging.windows) stays queued until then.
     not_before = models.DateTimeField(null=True, blank=True)
     # What the message was about, as the customer's history shows it (a campaign's name).

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 import uuid
 from datetime import timedelta
 from email.utils import format_datetime, formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, connections, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -92,9 +93,9 @@ def message_send(*, message_id: int, shop_id: int) -> str:
     return messages_send(message_ids=[message_id], shop_id=shop_id)[message_id]
 
 
-# A batch marks what it sent this often, so a worker that dies leaves at most this many messages that
-# went but still say SENDING (the sweeper shows them as failed, for a person to look at).
-MARK_SENT_EVERY = 10
+# A batch hands messages to the provider this many at a time, each group marked before (handover_at) and
+# after (SENT): a worker that dies leaves at most this many messages whose fate is unknown.
+HANDOVER_CHUNK = 10
 
 
 def messages_send(*, message_ids: list[int], shop_id: int) -> dict[int, str]:
@@ -123,28 +124,69 @@ def messages_send(*, message_ids: list[int], shop_id: int) -> dict[int, str]:
     if not to_send:
         return results
     mail = _mail_connection() if any(m.channel == OutboundMessage.Channel.EMAIL for m in to_send) else None
-    done: list[tuple[OutboundMessage, str]] = []
     try:
-        for message in to_send:
-            throttle.throttle_wait(shop_id=shop_id, channel=message.channel)
-            try:
-                provider_id = _deliver(message, *contents[message.pk], connection=mail)
-            except TransientSendError as exc:
-                results[message.pk] = _after_failure(message, str(exc), transient=True)
-                continue
-            except Exception as exc:
-                results[message.pk] = _after_failure(message, f"{type(exc).__name__}: {exc}", transient=False)
-                continue
-            done.append((message, provider_id))
-            results[message.pk] = OutboundMessage.Status.SENT
-            if len(done) >= MARK_SENT_EVERY:
-                _mark_sent(shop_id, done)
-                done = []
+        for start in range(0, len(to_send), HANDOVER_CHUNK):
+            chunk = to_send[start : start + HANDOVER_CHUNK]
+            # Durable before any of them goes: a crash from here on leaves these few "may have gone", and
+            # every message after them "never left" (back to the queue).
+            _database_retried(_mark_handover, shop_id, chunk)
+            done = _hand_over(shop_id, chunk, contents, results, mail)
+            _database_retried(_mark_sent, shop_id, done)
     finally:
-        _mark_sent(shop_id, done)
         if mail is not None:
             mail.close()
     return results
+
+
+def _hand_over(shop_id: int, chunk: list, contents: dict, results: dict, mail) -> list:
+    done: list[tuple[OutboundMessage, str]] = []
+    for message in chunk:
+        throttle.throttle_wait(shop_id=shop_id, channel=message.channel)
+        try:
+            provider_id = _deliver(message, *contents[message.pk], connection=mail)
+        except TransientSendError as exc:
+            results[message.pk] = _database_retried(_after_failure, message, str(exc), transient=True)
+            continue
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            results[message.pk] = _database_retried(_after_failure, message, error, transient=False)
+            continue
+        done.append((message, provider_id))
+        results[message.pk] = OutboundMessage.Status.SENT
+    return done
+
+
+# How long the worker keeps trying to record what it did while PostgreSQL restarts: what the providers took
+# is known only in this process until it is written.
+DATABASE_PATIENCE_SECONDS = 120
+DATABASE_RETRY_PAUSE = 1.0
+
+
+def _database_retried(write, *args, **kwargs):
+    """Run a write; while the database is unreachable (a restart), reconnect and try again for up to
+    DATABASE_PATIENCE_SECONDS, then give up (the sweeper then finds the rows as they were left)."""
+    deadline = time.monotonic() + DATABASE_PATIENCE_SECONDS
+    while True:
+        try:
+            return write(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > deadline:
+                raise
+            logger.warning("database unreachable while recording sends; trying again")
+            for conn in connections.all(initialized_only=True):
+                try:
+                    conn.close()
+                except Exception:  # a broken connection may fail to close; it is dropped all the same
+                    conn.connection = None
+            time.sleep(DATABASE_RETRY_PAUSE)
+
+
+def _mark_handover(shop_id: int, chunk: list) -> None:
+    now = timezone.now()
+    with shop_context(shop_id):
+        OutboundMessage.objects.filter(
+            shop_id=shop_id, pk__in=[m.pk for m in chunk], status=OutboundMessage.Status.SENDING
+        ).update(handover_at=now, updated_at=now)
 
 
 def _mail_connection():
@@ -374,11 +416,23 @@ def messages_sweep() -> int:
             .order_by("pk")
             .values_list("pk", "shop_id")[:1000]
         )
-        # A row stuck in SENDING for long means a worker died mid-send: it is not retried automatically,
-        # since the provider may have taken it; it is marked failed for a person to look at (and "Retry").
-        OutboundMessage.objects.filter(
+        # A row stuck in SENDING means its worker died. Not yet handed over: it never left, and goes back to
+        # the queue. Handed over: the provider may have taken it, so it is not sent blindly again; it is
+        # listed as "may have gone" for a person to look at.
+        stuck = OutboundMessage.objects.filter(
             status=OutboundMessage.Status.SENDING, updated_at__lt=now - SENDING_STUCK_AFTER
-        ).update(status=OutboundMessage.Status.FAILED, last_error="worker stopped while sending")
+        )
+        back = list(stuck.filter(handover_at__isnull=True).values_list("pk", "shop_id", "source"))
+        OutboundMessage.objects.filter(pk__in=[pk for pk, _shop, _source in back]).update(
+            status=OutboundMessage.Status.QUEUED, updated_at=now
+        )
+        stuck.filter(handover_at__isnull=False).update(
+            status=OutboundMessage.Status.UNKNOWN,
+            last_error="the worker stopped while handing it to the provider: it may have gone",
+            updated_at=now,
+        )
+    ids += [(pk, shop) for pk, shop, source in back if not source]
+    bulk += [(pk, shop) for pk, shop, source in back if source]
     message_publish(ids)
     if bulk:
         message_publish(bulk, bulk=True)
