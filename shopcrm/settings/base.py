@@ -274,6 +274,9 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker child that grew past this (KiB) after a task — a large import, a large export — is replaced by a
+# fresh one, so that memory a task took is given back.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=512 * 1024)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="shopcrm")
 # Campaigns' messages (messaging.outbox.message_publish(bulk=True)); every worker reads both queues.
 CELERY_BULK_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-bulk"

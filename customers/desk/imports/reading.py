@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from customers.desk.export import FORMULA_START
+from customers.desk.imports import xlsx
 
 MAX_ROWS = 200_000
 # A spreadsheet's mark for "this is text" before a value that starts like a formula ('=1+2).
@@ -34,6 +35,9 @@ XLSX_MAX_UNPACKED = 400 * 1024 * 1024
 XLSX_MAX_MEMBER = 300 * 1024 * 1024
 XLSX_MAX_SHARED_STRINGS = 128 * 1024 * 1024
 XLSX_MAX_RATIO = 100
+# Shared strings openpyxl would hold in memory (each costs it ~100 bytes whatever its length): a client list
+# of MAX_ROWS rows has a handful of different texts per row.
+XLSX_MAX_STRING_COUNT = 12 * MAX_ROWS
 XLSX_RATIO_FROM = 16 * 1024 * 1024  # small members may compress as well as they like
 
 
@@ -62,24 +66,46 @@ def read_table(data: bytes, filename: str) -> Table:
         )
     if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
         headers, count = _xlsx_describe(data)
-        table = Table(headers, "xlsx", row_count=count)
+        table, exact = Table(headers, "xlsx", row_count=count), True
     else:
         text, encoding = decode(data)
         delimiter = sniff_delimiter(text)
-        try:
-            rows = _csv_rows(text, delimiter)
-            headers = next(rows, [])
-            count = sum(1 for row in rows if any(cell.strip() for cell in row))
-        except csv.Error as exc:
-            raise _unreadable_csv() from exc
+        headers, count, exact = _csv_describe(text, delimiter)
         table = Table(headers, encoding, delimiter, count)
     table.headers = _tidy_headers(table.headers)
     if not any(table.headers):
         raise ImportFileError(_("The first row must hold the column names (Last name, First name…)."))
     if table.row_count == 0:
         raise ImportFileError(_("The file has column names but no customers."))
-    _check_row_count(table.row_count)
+    if exact or table.row_count > 2 * MAX_ROWS:  # an estimate refuses only what is far past the limit
+        _check_row_count(table.row_count, exact=exact)
     return table
+
+
+# A request reads a CSV's header and this many rows; past them the count is an estimate from the share of
+# the file they took, and the worker counts the rest (refusing a file past MAX_ROWS as it reads it).
+ROWS_READ_IN_REQUEST = 5000
+
+
+def _csv_describe(text: str, delimiter: str) -> tuple[list[str], int, bool]:
+    """The header, the number of rows (exact for a short file, else estimated) and whether it is exact."""
+    source = io.StringIO(text, newline="")
+    count = 0
+    try:
+        rows = _csv_rows(source, delimiter)
+        headers = next(rows, [])
+        start = source.tell()
+        for row in rows:
+            if any(cell.strip() for cell in row):
+                count += 1
+                if count == ROWS_READ_IN_REQUEST:
+                    break
+        else:
+            return headers, count, True
+    except csv.Error as exc:
+        raise _unreadable_csv() from exc
+    read = max(source.tell() - start, 1)
+    return headers, round(count * (len(text) - start) / read), False
 
 
 def _check_row_count(count: int, *, exact: bool = True) -> None:
@@ -92,10 +118,11 @@ def _check_row_count(count: int, *, exact: bool = True) -> None:
         )
 
 
-def _csv_rows(text: str, delimiter: str):
+def _csv_rows(text: str | io.StringIO, delimiter: str):
     # csv refuses a field longer than its limit with csv.Error; MAX_CELL is below it.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL + 1))
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+    source = io.StringIO(text, newline="") if isinstance(text, str) else text
+    for row in csv.reader(source, delimiter=delimiter):
         if any(len(cell) > MAX_CELL for cell in row):
             raise csv.Error("cell too long")
         yield row
@@ -170,6 +197,16 @@ def sniff_delimiter(text: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ","))
 
 
+def _too_many_strings() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "This Excel file holds more than %(max)s different texts: more than a client list of %(rows)s "
+            "rows can. Check that it is the right file, or save it as CSV."
+        )
+        % {"max": f"{XLSX_MAX_STRING_COUNT:,}", "rows": f"{MAX_ROWS:,}"}
+    )
+
+
 def _damaged_xlsx() -> ImportFileError:
     return ImportFileError(
         _("This Excel file is damaged or is not an .xlsx file. Open it in Excel and save it again.")
@@ -183,6 +220,12 @@ def _xlsx_sheet(data: bytes):
     from openpyxl import load_workbook
 
     xlsx_check_sizes(data)
+    try:
+        xlsx.shared_strings_check(data, XLSX_MAX_STRING_COUNT)
+    except xlsx.TooMuch as exc:
+        raise _too_many_strings() from exc
+    except xlsx.XlsxUnreadable as exc:
+        raise _damaged_xlsx() from exc
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:
@@ -198,15 +241,16 @@ def _xlsx_sheet(data: bytes):
 
 
 def _xlsx_describe(data: bytes) -> tuple[list[str], int]:
-    """The header row and the number of rows the sheet declares, without walking the rows."""
-    with _xlsx_sheet(data) as sheet:
-        rows = sheet.iter_rows(values_only=True)
-        headers = [_cell_text(v) for v in next(rows, ())]
-        declared = sheet.max_row  # from the sheet's <dimension>; None when it has none
-        if declared is None:
-            # No dimension: look at whether there is at least one row after the header (cheap).
-            declared = 2 if any(any(_cell_text(v).strip() for v in row) for row in rows) else 1
-    return headers, max(int(declared) - 1, 0)
+    """The header row and the number of rows the sheet declares, streamed from the sheet's XML without
+    openpyxl (which loads every shared string first): the request reads nothing past the header."""
+    xlsx_check_sizes(data)
+    try:
+        header, declared = xlsx.header_and_declared_rows(data)
+    except xlsx.XlsxUnreadable as exc:
+        raise _damaged_xlsx() from exc
+    headers = [_cell_text(v) for v in header]
+    # No dimension: the worker counts (and refuses a file past the limit as it reads).
+    return headers, max(int(declared or 2) - 1, 0)
 
 
 def _tidy_headers(headers: list[str]) -> list[str]:

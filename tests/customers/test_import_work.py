@@ -1,0 +1,114 @@
+"""Uploads bounded by the work they cost, not only by their bytes: a request reads a file's header and first
+rows and nothing more; a workbook's shared strings are counted as they stream by and refused past the limit
+before openpyxl keeps them all; the web process's memory stays flat across hostile uploads in a row."""
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import pytest
+
+from customers.desk.imports import reading as tables
+from tests.customers.test_import import xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+def many_strings(count: int) -> bytes:
+    """A valid .xlsx whose workbook holds `count` short shared strings (the header uses the first two)."""
+    base = zipfile.ZipFile(io.BytesIO(xlsx([["Nom", "Prénom"], ["Martin", "Anne"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        for info in base.infolist():
+            if info.filename not in ("xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"):
+                book.writestr(info.filename, base.read(info.filename))
+        main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+        book.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{main}"><dimension ref="A1:B2"/><sheetData>'
+            '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+            '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c></row>'
+            "</sheetData></worksheet>",
+        )
+        with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(f'<sst xmlns="{main}" count="{count}" uniqueCount="{count}">'.encode())
+            part.write(b"<si><t>Nom</t></si><si><t>Pr\xc3\xa9nom</t></si>")
+            for start in range(2, count, 10_000):
+                part.write(
+                    b"".join(b"<si><t>s%d</t></si>" % i for i in range(start, min(start + 10_000, count)))
+                )
+            part.write(b"</sst>")
+    return out.getvalue()
+
+
+def test_the_request_reads_a_workbooks_header_without_loading_its_strings(monkeypatch):
+    data = many_strings(300_000)
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: pytest.fail("openpyxl in the request"))
+    table = tables.read_table(data, "clients.xlsx")
+    assert table.headers == ["Nom", "Prénom"] and table.row_count == 1
+
+
+def test_a_workbook_with_too_many_strings_is_refused_before_openpyxl_reads_it(monkeypatch):
+    monkeypatch.setattr(tables, "XLSX_MAX_STRING_COUNT", 100_000)
+    data = many_strings(150_000)
+    table = tables.read_table(data, "clients.xlsx")
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: pytest.fail("openpyxl was given it"))
+    with pytest.raises(tables.ImportFileError, match="100,000"):
+        list(tables.iter_rows(data, table))
+
+
+def test_a_long_csv_is_estimated_in_the_request_and_counted_by_the_worker(monkeypatch):
+    monkeypatch.setattr(tables, "MAX_ROWS", 20_000)
+    rows = "".join(f"Nom{i};Prénom{i};06{i:08d}\r\n" for i in range(25_000))
+    data = ("Nom;Prénom;Téléphone\r\n" + rows).encode()
+    table = tables.read_table(data, "clients.csv")  # 25,000 is not far past 20,000: the worker decides
+    assert 22_500 < table.row_count < 27_500  # an estimate, from the first rows' share of the file
+    with pytest.raises(tables.ImportFileError, match="20,000"):
+        list(tables.iter_rows(data, table))
+    far = ("Nom;Prénom;Téléphone\r\n" + rows * 2).encode()  # 50,000: refused in the request at once
+    with pytest.raises(tables.ImportFileError, match="more than 20,000"):
+        tables.read_table(far, "clients.csv")
+    short = ("Nom;Prénom\r\n" + "Martin;Anne\r\n" * 12).encode()
+    assert tables.read_table(short, "clients.csv").row_count == 12  # exact below the bound
+
+
+def test_the_web_process_memory_stays_flat_across_twenty_hostile_uploads(tmp_path):
+    """In a fresh process, as a web worker would: 20 uploads in a row of a workbook with a million shared
+    strings and of a CSV of a million rows, read as the upload view reads them."""
+    (tmp_path / "strings.xlsx").write_bytes(many_strings(1_000_000))
+    (tmp_path / "rows.csv").write_bytes(b"Nom;Prenom\r\n" + b"Martin;Anne\r\n" * 1_000_000)
+    script = textwrap.dedent(
+        f"""
+        import json, os, resource, django
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopcrm.settings.test")
+        django.setup()
+        from customers.desk.imports import reading
+        here = {str(tmp_path)!r}
+        files = [open(os.path.join(here, name), "rb").read() for name in ("strings.xlsx", "rows.csv")]
+        def rss():
+            with open("/proc/self/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        reading.read_table(files[0], "a.xlsx")
+        try:
+            reading.read_table(files[1], "a.csv")
+        except reading.ImportFileError:
+            pass
+        start = rss()
+        for i in range(20):
+            try:
+                reading.read_table(files[i % 2], "a.xlsx" if i % 2 == 0 else "a.csv")
+            except reading.ImportFileError:
+                pass
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({{"start": start, "end": rss(), "peak": peak}}))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    memory = json.loads(done.stdout.strip().splitlines()[-1])
+    assert memory["end"] - memory["start"] < 20 * 1024  # KiB: flat, whatever the files hold
+    assert memory["peak"] < 400 * 1024  # openpyxl alone took ~480 MB more on a file like the first
