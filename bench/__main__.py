@@ -80,7 +80,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
         "--only",
-        choices=["lookup", "tenancy", "messaging", "desk", "uploads", "campaigns", "load", "faults"],
+        choices=[
+            "lookup",
+            "tenancy",
+            "messaging",
+            "desk",
+            "uploads",
+            "campaigns",
+            "load",
+            "faults",
+            "priority",
+        ],
         default=None,
     )
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
@@ -155,6 +165,12 @@ def main(argv=None) -> int:
         print("Outbox faults (a worker killed, PostgreSQL restarted, mid-campaign)…", flush=True)
         results = faults.run(log=log)
         _write(RESULTS / f"faults-{stamp}.md", faults.report(results, machine()))
+    if args.only in (None, "priority"):
+        from bench import priority
+
+        print("Priority (opt-in texts while a campaign sends)…", flush=True)
+        results = priority.run(log=log)
+        _write(RESULTS / f"priority-{stamp}.md", priority.report(results, machine()))
     if args.only in (None, "load"):
         from bench import load as till_load
 

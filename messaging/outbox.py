@@ -73,7 +73,7 @@ def message_publish(messages: list[tuple[int, int]], *, bulk: bool = False) -> N
     for message_id, shop_id in messages:
         by_shop.setdefault(shop_id, []).append(message_id)
     size = BULK_BATCH if bulk else PUBLISH_BATCH
-    route = {"queue": settings.CELERY_BULK_QUEUE} if bulk else {}
+    route = {"queue": settings.CELERY_BULK_QUEUE, "kwargs": {"bulk": True}} if bulk else {}
     for shop_id, ids in by_shop.items():
         for start in range(0, len(ids), size):
             try:
@@ -98,7 +98,7 @@ def message_send(*, message_id: int, shop_id: int) -> str:
 HANDOVER_CHUNK = 10
 
 
-def messages_send(*, message_ids: list[int], shop_id: int) -> dict[int, str]:
+def messages_send(*, message_ids: list[int], shop_id: int, bulk: bool = False) -> dict[int, str]:
     """Deliver outbox rows of one shop. Idempotent: a second delivery of the same task, or a concurrent one,
     finds the rows no longer QUEUED (or locked) and does nothing with them. Returns each id's status.
 
@@ -130,7 +130,7 @@ def messages_send(*, message_ids: list[int], shop_id: int) -> dict[int, str]:
             # Durable before any of them goes: a crash from here on leaves these few "may have gone", and
             # every message after them "never left" (back to the queue).
             _database_retried(_mark_handover, shop_id, chunk)
-            done = _hand_over(shop_id, chunk, contents, results, mail)
+            done = _hand_over(shop_id, chunk, contents, results, mail, bulk=bulk)
             _database_retried(_mark_sent, shop_id, done)
     finally:
         if mail is not None:
@@ -138,10 +138,10 @@ def messages_send(*, message_ids: list[int], shop_id: int) -> dict[int, str]:
     return results
 
 
-def _hand_over(shop_id: int, chunk: list, contents: dict, results: dict, mail) -> list:
+def _hand_over(shop_id: int, chunk: list, contents: dict, results: dict, mail, *, bulk: bool) -> list:
     done: list[tuple[OutboundMessage, str]] = []
     for message in chunk:
-        throttle.throttle_wait(shop_id=shop_id, channel=message.channel)
+        throttle.throttle_wait(shop_id=shop_id, channel=message.channel, bulk=bulk)
         try:
             provider_id = _deliver(message, *contents[message.pk], connection=mail)
         except TransientSendError as exc:
@@ -187,6 +187,39 @@ def _mark_handover(shop_id: int, chunk: list) -> None:
         OutboundMessage.objects.filter(
             shop_id=shop_id, pk__in=[m.pk for m in chunk], status=OutboundMessage.Status.SENDING
         ).update(handover_at=now, updated_at=now)
+
+
+# A campaign's task sends about this long, then hands the rest of its batch on (at the back of the bulk
+# queue): a worker is free again every second or so for a message someone is waiting for, which its
+# queue order takes first.
+BULK_SLICE_SECONDS = 1
+
+
+def messages_send_slice(*, message_ids: list[int], shop_id: int) -> dict[int, str]:
+    """Bulk messages (a campaign's): a slice that takes about BULK_SLICE_SECONDS at the shop's send rate,
+    sent now; the rest published again as one bulk task, before this slice goes (so another worker may
+    carry on meanwhile, within the same rate). Returns the slice's statuses."""
+    slice_size = _slice_size(shop_id, message_ids)
+    now, later = message_ids[:slice_size], message_ids[slice_size:]
+    if later:
+        message_publish([(pk, shop_id) for pk in later], bulk=True)
+    return messages_send(message_ids=now, shop_id=shop_id, bulk=True)
+
+
+def _slice_size(shop_id: int, message_ids: list[int]) -> int:
+    with shop_context(shop_id):
+        channel = (
+            OutboundMessage.objects.filter(shop_id=shop_id, pk=message_ids[0])
+            .values_list("channel", flat=True)
+            .first()
+            if message_ids
+            else None
+        )
+    rates = [
+        limit for _scope, limit in throttle.limits(shop_id=shop_id, channel=channel or "email") if limit > 0
+    ]
+    per_second = throttle.bulk_share(min(rates)) if rates else 100
+    return max(1, per_second * BULK_SLICE_SECONDS)
 
 
 def _mail_connection():

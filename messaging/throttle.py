@@ -26,10 +26,25 @@ def limits(*, shop_id: int, channel: str) -> list[tuple[str, int]]:
     return [(f"{channel}:all", rates.get("platform", 0)), (f"{channel}:shop:{shop_id}", rates.get("shop", 0))]
 
 
-def throttle_wait(*, shop_id: int, channel: str, clock=time.time, sleep=time.sleep) -> float:
+def bulk_share(limit: int) -> int:
+    """What bulk sending (campaigns) may use of a limit: a fifth (at least one message a second) is left to
+    messages someone is waiting for, so an opt-in text never queues behind a campaign for its turn."""
+    if limit <= 1:
+        return limit
+    return limit - max(1, limit // 5)
+
+
+def throttle_wait(
+    *, shop_id: int, channel: str, bulk: bool = False, clock=time.time, sleep=time.sleep
+) -> float:
     """Wait until a message of `shop_id` may leave on `channel` this second, then count it. Returns the
-    seconds waited. Called by the worker outside any transaction."""
-    wanted = [(scope, limit) for scope, limit in limits(shop_id=shop_id, channel=channel) if limit > 0]
+    seconds waited. Called by the worker outside any transaction. A `bulk` message counts against the same
+    budget but stops at its share (`bulk_share`), leaving the rest of each second to the others."""
+    wanted = [
+        (scope, bulk_share(limit) if bulk else limit)
+        for scope, limit in limits(shop_id=shop_id, channel=channel)
+        if limit > 0
+    ]
     waited = 0.0
     while wanted:
         now = clock()

@@ -289,6 +289,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
     "max_retries": 0,
+    # A worker reads its queues in the order listed (the main one first), not in turn: a message someone is
+    # waiting for is taken before the next slice of a campaign (messaging.outbox, "bulk").
+    "queue_order_strategy": "priority",
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
