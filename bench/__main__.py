@@ -94,6 +94,9 @@ def main(argv=None) -> int:
         default=None,
     )
     parser.add_argument("--reload", action="store_true", help="drop and reload the dataset")
+    parser.add_argument(
+        "--small", action="store_true", help="priority: a 3,000-recipient campaign, without the dataset"
+    )
     args = parser.parse_args(argv)
 
     urls = _bench_database_urls()
@@ -110,7 +113,7 @@ def main(argv=None) -> int:
 
     if args.reload:
         dataset.reset()
-    if args.only == "faults":  # needs no dataset
+    if args.only == "faults" or (args.only == "priority" and args.small):  # needs no dataset
         load = None
     elif not dataset.dataset_loaded():
         print("Loading the benchmark dataset (1,000,000 customers, 500 shops)…", flush=True)
@@ -169,7 +172,7 @@ def main(argv=None) -> int:
         from bench import priority
 
         print("Priority (opt-in texts while a campaign sends)…", flush=True)
-        results = priority.run(log=log)
+        results = priority.run(log=log, small=args.small)
         _write(RESULTS / f"priority-{stamp}.md", priority.report(results, machine()))
     if args.only in (None, "load"):
         from bench import load as till_load

@@ -111,4 +111,6 @@ def test_the_web_process_memory_stays_flat_across_twenty_hostile_uploads(tmp_pat
     )
     memory = json.loads(done.stdout.strip().splitlines()[-1])
     assert memory["end"] - memory["start"] < 20 * 1024  # KiB: flat, whatever the files hold
-    assert memory["peak"] < 400 * 1024  # openpyxl alone took ~480 MB more on a file like the first
+    # ~150 MiB here, Django included; openpyxl alone took ~480 MB more on a file like the first, and splitting
+    # the CSV into lines to find its delimiter took a string per row.
+    assert memory["peak"] < 300 * 1024
