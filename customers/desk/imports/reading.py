@@ -194,7 +194,7 @@ def _text(data: bytes, encoding: str) -> str:
 def sniff_delimiter(text: str) -> str:
     """Semicolon (French Excel), comma or tab: whichever splits the header line into the most columns."""
     # The first line only: splitting a whole file into lines costs a string per row.
-    first = re.split(r"\r\n|\r|\n", text.lstrip("\ufeff")[:MAX_CELL * 4], maxsplit=1)[0]
+    first = re.split(r"\r\n|\r|\n", text[: MAX_CELL * 4].lstrip("\ufeff"), maxsplit=1)[0]
     counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in (";", ",", "\t")}
     return max(counts, key=lambda d: (counts[d], d == ","))
 
