@@ -35,8 +35,8 @@ def test_a_text_someone_waits_for_still_goes_in_a_second_a_campaign_filled(setti
     )
 
 
-def test_a_campaigns_task_sends_a_seconds_slice_and_hands_the_rest_on(shop_fr, settings, monkeypatch):
-    settings.SEND_RATES = {"sms": {"shop": 5, "platform": 0}, "email": {}}
+def test_a_campaigns_task_sends_a_short_slice_and_hands_the_rest_on(shop_fr, settings, monkeypatch):
+    settings.SEND_RATES = {"sms": {"shop": 20, "platform": 0}, "email": {}}  # a share of 16 a second
     published = []
     monkeypatch.setattr(
         outbox, "message_publish", lambda messages, bulk=False: published.append((messages, bulk))
