@@ -113,7 +113,7 @@ def main(argv=None) -> int:
 
     if args.reload:
         dataset.reset()
-    if args.only == "faults" or (args.only == "priority" and args.small):  # needs no dataset
+    if args.only in ("faults", "uploads") or (args.only == "priority" and args.small):  # no dataset needed
         load = None
     elif not dataset.dataset_loaded():
         print("Loading the benchmark dataset (1,000,000 customers, 500 shops)…", flush=True)

@@ -18,14 +18,13 @@ from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
-from django.db import connections
-
 from bench.http import celery_worker_command, purge_queues
 from campaigns import sending, services
 from messaging import consent, outbox
 from messaging.models import OutboundMessage
 from shopcrm.selectors import shop_by_slug
 from shopcrm.services import shop_create
+from shopcrm.sql import connections_drop
 from shopcrm.tenancy import shop_context
 
 SHOP_SLUG = "bench-faults"
@@ -71,14 +70,6 @@ def _restart_postgres() -> str:
     return f"the machine's PostgreSQL {versions[-1]}: stop -m fast, 2 s, start"
 
 
-def _reconnect():
-    for conn in connections.all(initialized_only=True):
-        try:
-            conn.close()
-        except Exception:
-            conn.connection = None
-
-
 def _statuses(shop, campaign) -> Counter:
     for _ in range(60):
         try:
@@ -89,7 +80,7 @@ def _statuses(shop, campaign) -> Counter:
                     )
                 )
         except Exception:  # the database is coming back
-            _reconnect()
+            connections_drop()
             time.sleep(1)
     raise RuntimeError("the database did not come back")
 
@@ -138,7 +129,7 @@ def _one(fault: str, log) -> dict:
             worker = start_worker()
         else:
             how = _restart_postgres()
-            _reconnect()
+            connections_drop()
         log(f"    {fault}: {how}, after {went_before} had gone")
         faster = {
             "SENDING_STUCK_AFTER": timedelta(seconds=5), "SWEEP_AFTER": timedelta(seconds=5),
@@ -154,7 +145,7 @@ def _one(fault: str, log) -> dict:
                 try:
                     outbox.messages_sweep()
                 except Exception:
-                    _reconnect()
+                    connections_drop()
         elapsed = time.monotonic() - t0
     os.killpg(worker.pid, signal.SIGTERM)
     worker.wait(60)

@@ -366,12 +366,7 @@ def campaign_test(request, pk):
     try:
         message = services.campaign_test_send(shop=request.shop, by=request.user, campaign=campaign)
     except ValidationError as exc:
-        said = (
-            [m for ms in exc.message_dict.values() for m in ms]
-            if hasattr(exc, "error_dict")
-            else exc.messages
-        )
-        context = _detail_context(request, campaign, test_errors=said)
+        context = _detail_context(request, campaign, test_errors=exc.messages)
         return render(request, "campaigns/detail.html", context, status=422)
     where = (
         phone_display(message.recipient, request.shop.country)
@@ -415,7 +410,7 @@ def campaign_test_phone(request, pk):
         else:
             flash.success(request, done)
             return redirect("campaigns:detail", campaign.pk)
-    context = _detail_context(request, campaign, **{**_test_forms(request, campaign), key: form})
+    context = _detail_context(request, campaign, **{key: form})
     return render(request, "campaigns/detail.html", context, status=422)
 
 

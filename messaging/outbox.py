@@ -17,7 +17,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import InterfaceError, OperationalError, connection, connections, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from messaging.models import (
 )
 from messaging.sms import SmsError, SmsMessage, bill, send_sms
 from messaging.sms.senders import sender_of
+from shopcrm.sql import connections_drop
 from shopcrm.tenancy import cross_shop, shop_context
 
 logger = logging.getLogger(__name__)
@@ -173,11 +174,7 @@ def _database_retried(write, *args, **kwargs):
             if time.monotonic() > deadline:
                 raise
             logger.warning("database unreachable while recording sends; trying again")
-            for conn in connections.all(initialized_only=True):
-                try:
-                    conn.close()
-                except Exception:  # a broken connection may fail to close; it is dropped all the same
-                    conn.connection = None
+            connections_drop()
             time.sleep(DATABASE_RETRY_PAUSE)
 
 

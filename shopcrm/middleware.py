@@ -5,7 +5,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from shopcrm import selectors
+from shopcrm.sql import connections_drop
 from shopcrm.tenancy import no_scope, request_scope, shop_context, user_scope
 
 SESSION_SHOP_KEY = "shop_id"
@@ -114,14 +115,14 @@ class DatabaseUnavailableMiddleware:
         response = self.get_response(request)
         if not getattr(request, "_database_unavailable", False):
             return response
-        _close_connections()
+        connections_drop()
         if request.method in self.IDEMPOTENT:
             request._database_unavailable = False
             time.sleep(self.RETRY_AFTER_SECONDS)
             response = self.get_response(request)
             if not request._database_unavailable:
                 return response
-            _close_connections()
+            connections_drop()
         logger.warning("database unavailable: %s %s answered 503", request.method, request.path)
         return database_unavailable_response(request)
 
@@ -133,14 +134,6 @@ def _mark_database_unavailable(sender, request=None, **kwargs):
     error = sys.exc_info()[1]
     if request is not None and isinstance(error, OperationalError | InterfaceError):
         request._database_unavailable = True
-
-
-def _close_connections() -> None:
-    for conn in connections.all(initialized_only=True):
-        try:
-            conn.close()
-        except Exception:  # a broken connection may fail to close; it is dropped all the same
-            conn.connection = None
 
 
 def database_unavailable_response(request) -> HttpResponse:
