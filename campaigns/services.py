@@ -24,6 +24,7 @@ from customers.desk.saved_search import tidy
 from customers.forms import customer_filter_form
 from customers.models import Customer, Segment
 from messaging import consent, marketing, outbox, render, windows
+from messaging.channels import channel_of
 from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel, ConsentEvent, OutboundMessage
 from messaging.services import message_queue
 from messaging.sms import bill
@@ -185,8 +186,10 @@ def campaign_update(*, shop, campaign: Campaign, name, channel, subject, body, s
 def _send_checks(shop, campaign: Campaign, *, seen: int | None) -> int:
     """Re-count the audience as it is now; refuse an empty one, one that changed since the admin looked
     (`seen`), and texts from a shop that gave no contact. Returns the eligible count."""
-    if campaign.channel == Channel.SMS and not consent.shop_reachable(shop):
-        raise ValidationError(consent.NO_CONTACT)
+    channel = channel_of(campaign.channel)
+    refusal = channel.shop_refusal(shop)
+    if refusal:
+        raise ValidationError(refusal)
     eligible = audience_split(shop=shop, campaign=campaign)[marketing.ELIGIBLE]
     if not eligible:
         raise ValidationError(_("Nobody in this audience may receive it: nothing was sent."))
@@ -198,7 +201,7 @@ def _send_checks(shop, campaign: Campaign, *, seen: int | None) -> int:
             )
             % {"now": eligible, "seen": seen}
         )
-    if campaign.channel == Channel.SMS:
+    if channel.capped():
         refusal = bill.campaign_cap_refusal(shop=shop, texts=eligible)
         if refusal:
             raise ValidationError(refusal)
@@ -314,7 +317,7 @@ def _campaign_messages(shop, campaign: Campaign) -> QuerySet[OutboundMessage]:
 
 def window_note(shop, campaign: Campaign, at: dt.datetime | None = None) -> str:
     """For texts: when they will really go if `at` (default: now) is outside the shop's send window."""
-    if campaign.channel != Channel.SMS or not settings.SMS_SEND_WINDOWS:
+    if not channel_of(campaign.channel).waits_for_window():
         return ""
     opening = windows.next_opening(shop, at)
     if opening is None:

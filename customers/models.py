@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
-from messaging.consent import EmailStatus, SmsStatus  # consent states are messaging's; fields here cache them
+from messaging.consent.states import EmailStatus, SmsStatus  # consent's states; fields here cache them
 from shopcrm.models import Shop
 
 

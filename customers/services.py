@@ -36,8 +36,8 @@ from customers.normalise import (
 from customers.selectors import customer_duplicates
 from customers.terms import terms_refresh
 from messaging import consent
+from messaging.consent.asking import consent_ask
 from messaging.models import Channel
-from messaging.services import welcome_messages_queue
 from messaging.sms import bill
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed without doubt
@@ -350,11 +350,9 @@ def customer_create(
         CustomerChange.objects.create(
             shop=shop, customer=customer, by=by, action=CustomerChange.Action.CREATED
         )
-        messages = welcome_messages_queue(
-            shop=shop, customer=customer, by=by, email=send_welcome_email, sms=send_sms_opt_in
-        )
         if asked:
-            consent.requests_record(shop=shop, customer=customer, by=by, channels=asked, messages=messages)
+            # Refused field by field above (`_check_consent_requests`, `_refuse_suppressed_requests`).
+            consent_ask(shop=shop, customer=customer, by=by, channel_codes=asked, refusals_checked=True)
 
     customer.number = customer_number_new()
     try:

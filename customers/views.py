@@ -17,7 +17,7 @@ from customers.history import history_lines
 from customers.models import Customer, Pet
 from customers.normalise import email_normalise, phone_display, phone_e164, phone_parse, prefill_from_query
 from customers.status import customer_status_icons
-from messaging import wording
+from messaging.consent import wording
 from messaging.render import welcome_email
 from messaging.services import message_resend
 from shopcrm.decorators import shop_required

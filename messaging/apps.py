@@ -7,4 +7,4 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
-        from messaging import webhooks  # noqa: F401  (connects the anymail tracking receiver)
+        from messaging.channels import email_webhooks  # noqa: F401  (connects the anymail tracking receiver)

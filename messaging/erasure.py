@@ -9,7 +9,8 @@ import ipaddress
 from django.db import transaction
 from django.utils import timezone
 
-from messaging import consent, render, suppression
+from messaging import consent, render
+from messaging.consent import suppression
 from messaging.models import Channel, ConsentEvent, Erasure, ErasureRequest, OutboundMessage, Suppression
 from messaging.outbox import ERASED
 from messaging.services import message_queue

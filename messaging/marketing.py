@@ -3,7 +3,7 @@ outbox rows, written set-based, each linked to the consent event it relies on.
 
 A customer is **eligible** on a channel when all of these hold, decided in one statement over the audience:
 - they have an address there;
-- their status is marketing consent (`consent.CONSENTING`: confirmed here, or imported single opt-in);
+- their status is marketing consent (its channel's `consenting`: confirmed here, or imported single opt-in);
 - the ledger holds the event that gave it (`consent.CONSENT_ACTIONS`), which each message then links;
 - the address is on no suppression list entry that blocks marketing (STOP, unsubscribe, complaint, bounce,
   erasure), compared by its hash as `suppression.address_hash` computes it (the same HMAC, in SQL).
@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Pet
-from messaging import consent, outbox, suppression
-from messaging.consent import CONSENT_ACTIONS, CONSENTING, EmailStatus, SmsStatus
-from messaging.models import Channel, ConsentEvent, OutboundMessage, Suppression
+from messaging import consent, outbox
+from messaging.channels import channel_of
+from messaging.consent import CONSENT_ACTIONS, suppression
+from messaging.models import ConsentEvent, OutboundMessage, Suppression
 from shopcrm.sql import ids_select
 
 
@@ -46,11 +47,6 @@ ELIGIBLE = ""
 # What a message may say about its recipient, as `{{ name }}` in the text (campaigns check the text).
 FIELDS = ("first_name", "last_name", "pet_name", "shop_name")
 
-_WITHDRAWN = {Channel.EMAIL: (EmailStatus.UNSUBSCRIBED,), Channel.SMS: (SmsStatus.OPTED_OUT,)}
-# A bouncing address is the mailbox's verdict, not the person's: counted with the suppressed.
-_BOUNCED = {Channel.EMAIL: (EmailStatus.BOUNCED,), Channel.SMS: ()}
-_PENDING = {Channel.EMAIL: EmailStatus.PENDING, Channel.SMS: SmsStatus.PENDING}
-
 
 def _pads() -> tuple[bytes, bytes]:
     """HMAC's inner and outer keys for `suppression.address_hash`, so SQL computes the same hash."""
@@ -59,10 +55,7 @@ def _pads() -> tuple[bytes, bytes]:
 
 
 def _hash_sql(channel: str) -> str:
-    if channel == Channel.EMAIL:
-        normal = "lower(btrim(c.email))"
-    else:
-        normal = "regexp_replace(c.phone, '[^0-9+]', '', 'g')"
+    normal = channel_of(channel).normal_sql("c")
     message = f"convert_to(c.shop_id::text || ':{channel}:' || {normal}, 'UTF8')"
     return f"encode(sha256(%(outer)s::bytea || sha256(%(inner)s::bytea || {message})), 'hex')"
 
@@ -71,10 +64,8 @@ def _split_sql(channel: str, audience_sql: str) -> str:
     """One row per audience member of the shop: id, the reason they are left out ('' when eligible), and
     the consent event the message would rely on. Joins, not per-row subqueries, so a shop's 200,000
     customers cost a few scans."""
-    if channel not in (Channel.EMAIL, Channel.SMS):
-        raise ValueError(channel)
-    address = "c.email" if channel == Channel.EMAIL else "c.phone"
-    status = "c.email_status" if channel == Channel.EMAIL else "c.sms_status"
+    entry = channel_of(channel)
+    address, status = f"c.{entry.address_field}", f"c.{entry.status_field}"
     customers, events = Customer._meta.db_table, ConsentEvent._meta.db_table
     suppressions = Suppression._meta.db_table
     return f"""
@@ -115,16 +106,18 @@ def _params(shop, channel: str, audience: QuerySet) -> tuple[str, dict]:
     sql = sql.replace("%%", "\0") % tuple(f"%(a{i})s" for i in range(len(audience_params)))
     sql = sql.replace("\0", "%%")
     inner, outer = _pads()
+    entry = channel_of(channel)
     params = {
         "shop": shop.pk,
         "channel": channel,
         "purpose": consent.MARKETING,
         "actions": list(CONSENT_ACTIONS),
         "blocking": list(suppression.BLOCKING[consent.MARKETING]),
-        "withdrawn": list(_WITHDRAWN[channel]),
-        "bounced": list(_BOUNCED[channel]),
-        "pending": _PENDING[channel],
-        "consenting": list(CONSENTING[channel]),
+        "withdrawn": list(entry.withdrawn),
+        # A bouncing address is the mailbox's verdict, not the person's: counted with the suppressed.
+        "bounced": list(entry.unreachable),
+        "pending": entry.status_pending,
+        "consenting": list(entry.consenting),
         "inner": inner,
         "outer": outer,
         **named,
@@ -229,7 +222,8 @@ def marketing_messages_write(
         raise ValueError(kind)
     sql, params = _params(shop, channel, _audience_of(shop, audience))
     now = timezone.now()
-    headers = {"Reply-To": shop.contact_email} if channel == Channel.EMAIL and shop.contact_email else {}
+    entry = channel_of(channel)
+    headers = entry.headers_for(shop)
     params.update(
         {
             "kind": kind,
@@ -246,7 +240,7 @@ def marketing_messages_write(
             "source": source[:60],
         }
     )
-    recipient = "c.email" if channel == Channel.EMAIL else "c.phone"
+    recipient = f"c.{entry.address_field}"
     html = _personal("html", html=True) if content.html else "''"
     pets = Pet._meta.db_table
     statement = f"""
@@ -289,7 +283,7 @@ def consent_hash_check(shop, channel: str, customer: Customer) -> bool:
             {"inner": inner, "outer": outer, "id": customer.pk},
         )
         (found,) = cursor.fetchone()
-    address = customer.email if channel == Channel.EMAIL else customer.phone
+    address = channel_of(channel).address(customer)
     return found == suppression.address_hash(shop.pk, channel, address)
 
 

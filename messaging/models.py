@@ -59,8 +59,8 @@ class ConsentEvent(models.Model):
     wording = models.TextField(blank=True)
     wording_version = models.CharField(max_length=40, blank=True)
     detail = models.CharField(max_length=200, blank=True)
-    # The address the event is about, as an HMAC (messaging.suppression.address_hash): it stays when the
-    # person is erased, so the proof keeps its meaning and cannot be read back.
+    # The address the event is about, as an HMAC (messaging.consent.suppression.address_hash): it stays when
+    # the person is erased, so the proof keeps its meaning and cannot be read back.
     address_hash = models.CharField(max_length=64, blank=True)
     # The message this request caused (the welcome email, the opt-in text).
     message = models.ForeignKey(
@@ -227,8 +227,9 @@ PREFERENCES_LINK = "[[preferences-link]]"
 class Suppression(models.Model):
     """An address of a shop that must not be contacted again on a channel: STOP, unsubscribe, complaint,
     bounce, erasure, or service messages turned off. Keyed by the address's hash
-    (messaging.suppression.address_hash), so no edit of a customer clears it, and it still works once the
-    plain address is erased. One row per reason; which purposes a reason blocks is messaging.suppression's.
+    (messaging.consent.suppression.address_hash), so no edit of a customer clears it, and it still works once
+    the plain address is erased. One row per reason; which purposes a reason blocks is
+    messaging.consent.suppression's.
     The worker checks it before every send."""
 
     class Reason(models.TextChoices):

@@ -11,18 +11,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-import uuid
 from datetime import timedelta
-from email.utils import format_datetime, formataddr, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging import consent, suppression, throttle, windows
+from messaging import channels, consent, throttle, windows
+from messaging.channels import TransientSendError
+from messaging.consent import suppression
 from messaging.models import (
     INVITATION_LINK,
     PREFERENCES_LINK,
@@ -30,8 +29,7 @@ from messaging.models import (
     UNSUBSCRIBE_LINK,
     OutboundMessage,
 )
-from messaging.sms import SmsError, SmsMessage, bill, send_sms
-from messaging.sms.senders import sender_of
+from messaging.sms import bill
 from shopcrm.sql import connections_drop
 from shopcrm.tenancy import cross_shop, shop_context
 
@@ -48,10 +46,6 @@ SENDING_STUCK_AFTER = timedelta(minutes=5)
 
 
 ERASED = "[erased]"
-
-
-class TransientSendError(Exception):
-    """The provider may accept this message later."""
 
 
 # Messages of one shop travel in one task, a few at a time: the welcome email and the opt-in text of a new
@@ -124,27 +118,33 @@ def messages_send(*, message_ids: list[int], shop_id: int, bulk: bool = False) -
         contents = {m.pk: content_to_send(m) for m in to_send}
     if not to_send:
         return results
-    mail = _mail_connection() if any(m.channel == OutboundMessage.Channel.EMAIL for m in to_send) else None
+    # A connection per channel for the batch where the channel shares one (SMTP: one session).
+    connections = {code: channels.channel_of(code).connection_open() for code in {m.channel for m in to_send}}
     try:
         for start in range(0, len(to_send), HANDOVER_CHUNK):
             chunk = to_send[start : start + HANDOVER_CHUNK]
             # Durable before any of them goes: a crash from here on leaves these few "may have gone", and
             # every message after them "never left" (back to the queue).
             _database_retried(_mark_handover, shop_id, chunk)
-            done = _hand_over(shop_id, chunk, contents, results, mail, bulk=bulk)
+            done = _hand_over(shop_id, chunk, contents, results, connections, bulk=bulk)
             _database_retried(_mark_sent, shop_id, done)
     finally:
-        if mail is not None:
-            mail.close()
+        for code, opened in connections.items():
+            channels.channel_of(code).connection_close(opened)
     return results
 
 
-def _hand_over(shop_id: int, chunk: list, contents: dict, results: dict, mail, *, bulk: bool) -> list:
+def _hand_over(
+    shop_id: int, chunk: list, contents: dict, results: dict, connections: dict, *, bulk: bool
+) -> list:
     done: list[tuple[OutboundMessage, str]] = []
     for message in chunk:
         throttle.throttle_wait(shop_id=shop_id, channel=message.channel, bulk=bulk)
         try:
-            provider_id = _deliver(message, *contents[message.pk], connection=mail)
+            channel = channels.channel_of(message.channel)
+            provider_id = channel.deliver(
+                message, *contents[message.pk], connection=connections[message.channel]
+            )
         except TransientSendError as exc:
             results[message.pk] = _database_retried(_after_failure, message, str(exc), transient=True)
             continue
@@ -220,18 +220,6 @@ def _slice_size(shop_id: int, message_ids: list[int]) -> int:
     return max(1, int(per_second * BULK_SLICE_SECONDS))
 
 
-def _mail_connection():
-    """One connection to the mail provider for the batch (SMTP: one session, not one per message); None
-    when it cannot open now, and each message then tries on its own (and fails or retries as such)."""
-    mail = get_connection()
-    try:
-        mail.open()
-    except Exception:
-        logger.warning("could not open a mail connection for a batch; sending one by one")
-        return None
-    return mail
-
-
 def _claim(queued: list[OutboundMessage], results: dict[int, str]) -> list[OutboundMessage]:
     """Decide, under the rows' locks, what each queued message becomes now; write it; return those that go."""
     suppressed = suppression.suppression_reasons_of(
@@ -274,13 +262,13 @@ def _claim(queued: list[OutboundMessage], results: dict[int, str]) -> list[Outbo
 def _within_the_bill(going: list, held: dict, waiting: dict, results: dict) -> list:
     """Texts to a destination the platform does not pay for are held (a premium number, a country the shop
     may not text); texts past the shop's daily or monthly cap wait until it resets (`messaging.sms.bill`)."""
-    texts = [m for m in going if m.channel == OutboundMessage.Channel.SMS]
+    texts = [m for m in going if channels.channel_of(m.channel).capped()]
     if not texts:
         return going
     shop = texts[0].shop
     kept = []
     for message in texts:
-        refusal = bill.destination_refusal(message.recipient, shop)
+        refusal = channels.channel_of(message.channel).bill_refusal(message.recipient, shop)
         if refusal:
             held.setdefault(f"not sent: {refusal}"[:500], []).append(message.pk)
             results[message.pk] = OutboundMessage.Status.SUPPRESSED
@@ -384,46 +372,8 @@ def content_to_send(message: OutboundMessage) -> tuple[str, str, dict]:
         preferences = link(message.customer, "preferences", "messaging:preferences")
         for mark, url in ((UNSUBSCRIBE_LINK, unsubscribe), (PREFERENCES_LINK, preferences)):
             text, html = text.replace(mark, url), html.replace(mark, url)
-        if message.channel == OutboundMessage.Channel.EMAIL:
-            headers["List-Unsubscribe"] = f"<{unsubscribe}>"
-            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        headers.update(channels.channel_of(message.channel).unsubscribe_headers(unsubscribe))
     return text, html, headers
-
-
-def _deliver(message: OutboundMessage, text: str, html: str, headers: dict, connection=None) -> str:
-    if message.channel == OutboundMessage.Channel.EMAIL:
-        # Dated when it leaves, in the shop's own zone (Django's default says -0000, "zone unknown").
-        date = format_datetime(timezone.now().astimezone(message.shop.tzinfo))
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=text,
-            from_email=message.sender or None,
-            to=[message.recipient],
-            headers={**headers, "Date": date},
-            connection=connection,
-        )
-        if html:
-            email.attach_alternative(html, "text/html")
-        try:
-            email.send()
-        except OSError as exc:  # SMTP / network trouble
-            raise TransientSendError(f"{type(exc).__name__}: {exc}") from exc
-        except Exception as exc:
-            status = getattr(getattr(exc, "response", None), "status_code", None)
-            if status is not None and (status >= 500 or status == 429):
-                raise TransientSendError(f"email provider {status}") from exc
-            raise
-        anymail_status = getattr(email, "anymail_status", None)
-        # Without an ESP's id, a random one: a guessable id would let anyone who can post to a tracking
-        # webhook aim at our messages.
-        return getattr(anymail_status, "message_id", None) or f"mail-{uuid.uuid4().hex}"
-    try:
-        result = send_sms(SmsMessage(to=message.recipient, body=text, sender=message.sender))
-    except SmsError as exc:
-        if exc.transient:
-            raise TransientSendError(str(exc)) from exc
-        raise
-    return result.provider_id
 
 
 def messages_sweep() -> int:
@@ -471,9 +421,27 @@ def messages_sweep() -> int:
 
 
 def sender_for(shop, channel: str) -> str:
-    """SMS: the shop's own sender, else the platform's number. Email: the platform's address under the
-    shop's sender name."""
-    if channel == OutboundMessage.Channel.SMS:
-        return sender_of(shop)
-    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((shop.display_sender, address)) if address else settings.DEFAULT_FROM_EMAIL
+    """Whom `shop`'s messages on `channel` come from (the channel decides)."""
+    return channels.channel_of(channel).sender_for(shop)
+
+
+def message_new(*, shop, customer, channel, kind, recipient, rendered, by) -> OutboundMessage:
+    """One outbox row, not yet saved: the rendered content, the channel's sender and shop-wide headers."""
+    now = timezone.now()
+    entry = channels.channel_of(channel)
+    headers = {**entry.headers_for(shop), **rendered.headers}
+    return OutboundMessage(
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        kind=kind,
+        recipient=recipient,
+        sender=entry.sender_for(shop),
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        headers=headers,
+        by=by,
+        created_at=now,
+        updated_at=now,
+    )

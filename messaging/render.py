@@ -11,8 +11,9 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from messaging import tokens, wording
-from messaging.models import INVITATION_LINK, PREFERENCES_LINK, UNSUBSCRIBE_LINK
+from messaging import tokens
+from messaging.consent import wording
+from messaging.models import INVITATION_LINK, PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel
 
 
 @dataclass
@@ -115,7 +116,7 @@ def order_ready(shop, customer, channel: str, *, reference: str, what: str = "")
     The email ends with the preferences link, where service messages can be turned off."""
     with translation.override(shop.language):
         context = {"shop": shop, "customer": customer, "reference": reference, "what": what}
-        if channel == "sms":
+        if channel == Channel.SMS:
             return Rendered(
                 subject="", text=render_to_string("messaging/sms/order_ready.txt", context).strip()
             )

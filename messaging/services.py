@@ -1,5 +1,5 @@
 """Messages: every one is an outbox row written in the caller's transaction and published after commit.
-Consent itself (states, transitions, ledger, suppression) is `messaging.consent`."""
+Consent itself (states, transitions, ledger, suppression, asking for it) is `messaging.consent`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging import consent, outbox, render
+from messaging import channels, consent, outbox, render
+from messaging.consent.asking import consent_ask
 from messaging.models import Channel, ErasureRequest, OutboundMessage
 from shopcrm import ratelimit
 
@@ -18,72 +19,13 @@ RESEND_MIN_INTERVAL = timedelta(minutes=10)
 RESEND_DAILY_CAP = 3
 
 
-def _outbound(*, shop, customer, channel, kind, recipient, rendered, by) -> OutboundMessage:
-    now = timezone.now()
-    headers = dict(rendered.headers)
-    if channel == Channel.EMAIL and shop.contact_email:
-        # Answers go to the shop, not to the platform's no-reply sender.
-        headers.setdefault("Reply-To", shop.contact_email)
-    return OutboundMessage(
-        shop=shop,
-        customer=customer,
-        channel=channel,
-        kind=kind,
-        recipient=recipient,
-        sender=outbox.sender_for(shop, channel),
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        headers=headers,
-        by=by,
-        created_at=now,
-        updated_at=now,
-    )
-
-
 def message_queue(**fields) -> OutboundMessage:
     """One outbox row (shop, customer, channel, kind, recipient, rendered, by), written in the current
     transaction and published once it commits."""
-    message = _outbound(**fields)
+    message = outbox.message_new(**fields)
     message.save(force_insert=True)
     outbox.message_publish_on_commit([(message.pk, message.shop_id)])
     return message
-
-
-@transaction.atomic(savepoint=False)
-def welcome_messages_queue(*, shop, customer, by, email: bool, sms: bool) -> list[OutboundMessage]:
-    """Write the welcome email and/or the SMS opt-in text as outbox rows (one statement) in the current
-    transaction; they are published to the workers only once it commits (a rollback leaves neither row nor
-    task)."""
-    messages = []
-    if email and customer.email:
-        messages.append(
-            _outbound(
-                shop=shop,
-                customer=customer,
-                channel=Channel.EMAIL,
-                kind=OutboundMessage.Kind.WELCOME,
-                recipient=customer.email,
-                rendered=render.welcome_email(shop, customer),
-                by=by,
-            )
-        )
-    if sms and customer.phone:
-        messages.append(
-            _outbound(
-                shop=shop,
-                customer=customer,
-                channel=Channel.SMS,
-                kind=OutboundMessage.Kind.SMS_OPT_IN,
-                recipient=str(customer.phone),
-                rendered=render.sms_opt_in(shop, customer),
-                by=by,
-            )
-        )
-    if messages:
-        messages = OutboundMessage.objects.bulk_create(messages)
-    outbox.message_publish_on_commit([(m.pk, m.shop_id) for m in messages])
-    return messages
 
 
 @transaction.atomic
@@ -95,7 +37,7 @@ def message_resend(*, shop, customer, channel: str, by) -> OutboundMessage:
     refusal = consent.request_refusal(shop=shop, customer=customer, channel=channel)
     if refusal:
         raise ValidationError(refusal)
-    kind = OutboundMessage.Kind.WELCOME if channel == Channel.EMAIL else OutboundMessage.Kind.SMS_OPT_IN
+    kind = channels.channel_of(channel).request_kind
     recent = OutboundMessage.objects.filter(shop=shop, customer=customer, channel=channel, kind=kind).exclude(
         status__in=[OutboundMessage.Status.FAILED, OutboundMessage.Status.SUPPRESSED]
     )
@@ -104,10 +46,9 @@ def message_resend(*, shop, customer, channel: str, by) -> OutboundMessage:
         raise ValidationError(_("A message was sent less than 10 minutes ago. Please wait before resending."))
     if recent.filter(created_at__gte=now - timedelta(days=1)).count() >= RESEND_DAILY_CAP:
         raise ValidationError(_("This message was already sent three times today."))
-    (message,) = welcome_messages_queue(
-        shop=shop, customer=customer, by=by, email=channel == Channel.EMAIL, sms=channel == Channel.SMS
+    (message,) = consent_ask(
+        shop=shop, customer=customer, by=by, channel_codes=[channel], refusals_checked=True
     )
-    consent.requests_record(shop=shop, customer=customer, by=by, channels=[channel], messages=[message])
     return message
 
 
@@ -160,13 +101,12 @@ def _reply_queue(
 def order_ready_queue(*, shop, customer, by, channel: str, reference: str, what: str = "") -> OutboundMessage:
     """The "order ready" service message to `customer` on `channel`, as an outbox row of the current
     transaction (the caller, campaigns.notices, decided the channel may carry it)."""
-    recipient = str(customer.phone) if channel == Channel.SMS else customer.email
     return message_queue(
         shop=shop,
         customer=customer,
         channel=channel,
         kind=OutboundMessage.Kind.ORDER_READY,
-        recipient=recipient,
+        recipient=channels.channel_of(channel).address(customer),
         rendered=render.order_ready(shop, customer, channel, reference=reference, what=what),
         by=by,
     )
@@ -225,7 +165,7 @@ def erasure_request_handle(*, shop, request_id: int) -> ErasureRequest:
 def staff_invitation_queue(*, shop, membership, by) -> OutboundMessage:
     """Queue a staff invitation email through the outbox (sent by a worker after commit), in the current
     transaction, in `shop`. Its link is made when it is sent (see `shopcrm.invitations`)."""
-    message = _outbound(
+    message = outbox.message_new(
         shop=shop,
         customer=None,
         channel=Channel.EMAIL,

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from messaging import views, webhooks
+from messaging import views
+from messaging.channels import webhook_urls
 
 app_name = "messaging"
 
@@ -10,8 +11,7 @@ urlpatterns = [
     path("m/s/<str:token>/", views.sms_confirm, name="sms_confirm"),
     path("m/p/<str:token>/", views.preferences, name="preferences"),
     path("m/d/<str:token>/", views.data_copy, name="data_copy"),
-    path("webhooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio_inbound"),
-    path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio_status"),
+    *webhook_urls(),
     path("dev/outbox/", views.dev_outbox, name="dev_outbox"),
     path("dev/outbox/<int:pk>/", views.dev_outbox_email, name="dev_outbox_email"),
 ]

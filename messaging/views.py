@@ -18,9 +18,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.models import Customer
-from messaging import consent, outbox, services, staff_phone, suppression, tokens, wording
+from messaging import consent, outbox, services, staff_phone, tokens
 from messaging.access import customer_data, data_response
-from messaging.consent import EmailStatus, SmsStatus
+from messaging.consent import EmailStatus, SmsStatus, suppression, wording
 from messaging.models import Channel, ConsentEvent, OutboundMessage
 from shopcrm import ratelimit
 from shopcrm.decorators import admin_required

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from functools import cache
 
 import holidays
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging.models import Channel, OutboundMessage
+from messaging.channels import channel_of
+from messaging.models import OutboundMessage
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,9 @@ def now() -> dt.datetime:
 
 
 def waits_for_window(message: OutboundMessage) -> bool:
-    enforced = settings.SMS_SEND_WINDOWS
-    return enforced and message.channel == Channel.SMS and message.category in WAITING_CATEGORIES
+    """Whether the message waits for the shop's window: its channel has one (texts, when SMS_SEND_WINDOWS
+    is on) and it asks for consent or markets."""
+    return message.category in WAITING_CATEGORIES and channel_of(message.channel).waits_for_window()
 
 
 @cache

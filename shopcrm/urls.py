@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -59,20 +58,3 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("messaging.settings_urls")),
 ]
-
-
-def esp_tracking_urls() -> list:
-    """anymail's tracking webhook of the configured ESP only (anymail.urls holds every ESP's, inbound ones
-    too): the others would only be doors to nothing, some needing packages we do not install."""
-    from anymail.urls import urlpatterns as anymail_urls
-
-    from shopcrm.checks import esp_name, esp_ready
-
-    if not esp_ready():
-        return []
-    esp = esp_name()
-    return [p for p in anymail_urls if str(p.pattern).lstrip("^").startswith(f"{esp}/tracking")]
-
-
-if settings.ESP_WEBHOOKS:
-    urlpatterns.append(path("anymail/", include(esp_tracking_urls())))

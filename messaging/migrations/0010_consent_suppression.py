@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from messaging.suppression import address_hash
+from messaging.consent.suppression import address_hash
 
 TABLES = ("messaging_suppression", "customers_customer")
 

@@ -11,7 +11,8 @@ from django.http import QueryDict
 from campaigns import content, sending, services
 from campaigns.models import Campaign
 from customers.models import Customer, Pet
-from messaging import consent, marketing, outbox, suppression
+from messaging import consent, marketing, outbox
+from messaging.consent import suppression
 from messaging.models import UNSUBSCRIBE_LINK, ConsentEvent, OutboundMessage
 from messaging.sms.backends import locmem
 from shopcrm.tenancy import shop_context

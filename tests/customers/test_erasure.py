@@ -18,7 +18,8 @@ from customers import services
 from customers.desk.merge import customers_merge
 from customers.erasure import customer_erase
 from customers.models import Customer, Export, Import
-from messaging import consent, outbox, suppression, tokens
+from messaging import consent, outbox, tokens
+from messaging.consent import suppression
 from messaging.models import ConsentEvent, Erasure, ErasureRequest, OutboundMessage, Suppression
 from shopcrm.tenancy import shop_context
 from tests.customers.test_import import run

@@ -7,11 +7,12 @@ from django.urls import reverse
 
 from customers.models import Customer
 from customers.services import customer_create, customer_update
-from messaging import consent, outbox, suppression
+from messaging import consent, outbox
+from messaging.channels.sms_webhooks import keyword
+from messaging.consent import suppression
 from messaging.models import ConsentEvent, OutboundMessage, Suppression
 from messaging.services import message_resend
 from messaging.sms.backends import locmem
-from messaging.webhooks import keyword
 from shopcrm.tenancy import shop_context
 from tests.customers.test_import import run
 from tests.messaging.test_outbox import create

@@ -2,7 +2,9 @@ import pytest
 from django.core import mail
 
 from customers.services import customer_create
-from messaging import outbox, suppression
+from messaging import outbox
+from messaging.channels import sms as sms_channel
+from messaging.consent import suppression
 from messaging.models import OutboundMessage
 from messaging.sms import SmsError
 from messaging.sms.backends import locmem
@@ -107,7 +109,7 @@ def test_the_same_message_delivered_twice_makes_one_provider_call(shop_fr, publi
 def test_a_transient_error_then_success_sends_once_with_attempts_recorded(shop_fr, published, monkeypatch):
     create(shop_fr, send_welcome_email=False)
     (sms,) = rows(shop_fr)
-    real = outbox.send_sms
+    real = sms_channel.send_sms
     calls = {"n": 0}
 
     def flaky(message, **kw):
@@ -117,7 +119,7 @@ def test_a_transient_error_then_success_sends_once_with_attempts_recorded(shop_f
         return real(message, **kw)
 
     scheduled = []
-    monkeypatch.setattr(outbox, "send_sms", flaky)
+    monkeypatch.setattr(sms_channel, "send_sms", flaky)
     monkeypatch.setattr("messaging.tasks.send_message.apply_async", lambda args, **kw: scheduled.append(kw))
     assert outbox.message_send(message_id=sms.pk, shop_id=sms.shop_id) == "queued"
     assert scheduled and scheduled[0]["countdown"] < 3600
@@ -133,7 +135,7 @@ def test_a_permanent_error_marks_the_message_failed_with_the_reason(shop_fr, pub
     def refuse(message, **kw):
         raise SmsError("twilio 400 21211", transient=False)
 
-    monkeypatch.setattr(outbox, "send_sms", refuse)
+    monkeypatch.setattr(sms_channel, "send_sms", refuse)
     assert outbox.message_send(message_id=sms.pk, shop_id=sms.shop_id) == "failed"
     (sms,) = rows(shop_fr)
     assert sms.status == "failed" and "21211" in sms.last_error

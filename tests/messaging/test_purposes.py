@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from customers.models import Customer
-from messaging import consent, outbox, suppression, tokens
+from messaging import consent, outbox, tokens
+from messaging.consent import suppression
 from messaging.models import ConsentEvent
 from shopcrm.tenancy import shop_context
 from tests.messaging.test_outbox import create

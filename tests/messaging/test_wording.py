@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from customers.models import Customer
-from messaging import consent, outbox, tokens, wording
+from messaging import consent, outbox, tokens
+from messaging.consent import wording
 from messaging.models import ConsentEvent, OutboundMessage
 from messaging.services import message_resend
 from shopcrm.tenancy import shop_context

@@ -21,8 +21,8 @@ from customers.normalise import phone_is_mobile
 from customers.services import (
     CONTACT_FIELDS,
 )
-from messaging import consent, suppression
-from messaging.consent import EmailStatus, SmsStatus
+from messaging import consent
+from messaging.consent import EmailStatus, SmsStatus, suppression
 from messaging.models import Channel
 
 

@@ -27,8 +27,7 @@ from customers.services import (
     lookup_remember,
 )
 from customers.terms import search_terms
-from messaging import wording
-from messaging.consent import EmailStatus, SmsStatus
+from messaging.consent import EmailStatus, SmsStatus, wording
 from messaging.models import Channel, ConsentEvent
 
 _STAGED_CUSTOMER = ["number", *UPDATABLE, *KEY_FIELDS, "email_status", "sms_status", *HISTORY]

@@ -1,4 +1,4 @@
-"""Provider webhooks: Twilio inbound SMS and status callbacks, anymail tracking events.
+"""The SMS channel's webhooks: Twilio inbound texts and status callbacks.
 
 Providers know a phone number or a message id, not a shop, so finding the rows is cross-shop by nature
 (logged); every change is then made inside the owning shop's context and appends a ConsentEvent.
@@ -10,20 +10,18 @@ import itertools
 import logging
 import unicodedata
 
-from anymail.signals import tracking
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.dispatch import receiver
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseForbidden
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from customers.models import Customer
-from messaging import bounces, consent, services
+from messaging import consent, services
+from messaging.channels.webhook_events import first_time, message_by_provider_id
 from messaging.consent import SmsStatus
-from messaging.models import ConsentEvent, OutboundMessage, WebhookEvent
+from messaging.models import ConsentEvent, OutboundMessage
 from messaging.sms.senders import is_service
 from shopcrm.models import Shop
 from shopcrm.tenancy import cross_shop, shop_context
@@ -107,7 +105,7 @@ def twilio_inbound(request):
         return _twiml()
     with transaction.atomic():
         # Twilio retries a webhook it got no answer to: a reply is acted on once per MessageSid.
-        if not _first_time(holders[0].shop, "twilio-inbound", _posted(request, "MessageSid")):
+        if not first_time(holders[0].shop, "twilio-inbound", _posted(request, "MessageSid")):
             return _twiml()
         _act_on_reply(holders, asked, body[:100], phone)
     return _twiml()
@@ -130,19 +128,6 @@ def _answering(holders: list[Customer], owner: int | None) -> list[Customer]:
         return [c for c in holders if c.shop_id == owner]
     shared = [c for c in holders if not c.shop.sms_sender or is_service(c.shop.sms_sender)]
     return shared or holders
-
-
-def _first_time(shop, provider: str, event_id: str) -> bool:
-    """Record that this provider event was processed (in `shop`); False if it already was. Events without
-    an id cannot be told apart and are processed."""
-    if not event_id:
-        return True
-    try:
-        with shop_context(shop), transaction.atomic():
-            WebhookEvent.objects.create(shop=shop, provider=provider, event_id=event_id[:200])
-    except IntegrityError:
-        return False
-    return True
 
 
 def _act_on_reply(holders: list[Customer], asked: str, body: str, phone: str) -> None:
@@ -219,7 +204,7 @@ def twilio_status(request):
     }
     if sid and status in mapping:
         with cross_shop("twilio status: find the message by provider id"):
-            message = _by_provider_id(sid)
+            message = message_by_provider_id(sid)
         if message is not None and _sent_from(message, request):
             with shop_context(message.shop_id):
                 OutboundMessage.objects.filter(pk=message.pk).update(
@@ -236,81 +221,3 @@ def _sent_from(message: OutboundMessage, request) -> bool:
         return True
     logger.warning("twilio status for message %s names another sender: ignored", message.pk)
     return False
-
-
-def _by_provider_id(provider_id: str):
-    # The index holds only messages a provider took (the condition repeated so that it serves).
-    return (
-        OutboundMessage.objects.filter(provider_message_id=provider_id)
-        .exclude(provider_message_id="")
-        .first()
-    )
-
-
-@receiver(tracking)
-def anymail_tracking(sender, event, esp_name, **kwargs):
-    """ESP events (anymail's tracking webhooks, basic-auth WEBHOOK_SECRET), processed once per event id
-    (or, for ESPs that give none, per payload)."""
-    if not event.message_id:
-        return
-    with cross_shop("anymail tracking: find the message by provider id"):
-        message = _by_provider_id(event.message_id)
-    if message is None:
-        return
-    with shop_context(message.shop_id), transaction.atomic():
-        if not _first_time(message.shop, esp_name[:20], event.event_id or bounces.payload_id(event)):
-            return
-        customer = Customer.objects.filter(pk=message.customer_id).first()
-        kind = event.event_type
-        if kind == "delivered":
-            OutboundMessage.objects.filter(pk=message.pk, status__in=["sent", "deferred"]).update(
-                status="delivered", updated_at=timezone.now()
-            )
-        elif kind in ("bounced", "rejected"):
-            _bounced(message, customer, event, esp_name)
-        elif kind == "complained":
-            consent.email_bounced(
-                shop=message.shop,
-                customer=customer,
-                address=message.recipient,
-                complaint=True,
-                detail=f"{esp_name} complaint",
-            )
-        elif kind == "unsubscribed" and customer is not None:
-            consent.email_unsubscribe(
-                shop=message.shop,
-                customer=customer,
-                source=ConsentEvent.Source.WEBHOOK,
-                detail=f"{esp_name} unsubscribe",
-            )
-
-
-def _bounced(message: OutboundMessage, customer, event, esp_name: str) -> None:
-    """Hard: the address is suppressed now. Soft: the message keeps the diagnostic and the address is
-    suppressed only after SOFT_BOUNCE_LIMIT soft bounces in a row (`messaging.bounces`)."""
-    said = bounces.diagnostic(event)
-    if event.event_type == "bounced" and bounces.is_soft(event):
-        OutboundMessage.objects.filter(pk=message.pk).update(
-            status=OutboundMessage.Status.DEFERRED,
-            last_error=f"soft bounce: {said}"[:500],
-            updated_at=timezone.now(),
-        )
-        in_a_row = bounces.soft_bounces_in_a_row(shop=message.shop, address=message.recipient)
-        if in_a_row < bounces.SOFT_BOUNCE_LIMIT:
-            return
-        detail, soft = f"{esp_name}: {in_a_row} soft bounces in a row: {said}", True
-    else:
-        OutboundMessage.objects.filter(pk=message.pk).update(
-            status=OutboundMessage.Status.BOUNCED,
-            last_error=f"bounce: {said}"[:500],
-            updated_at=timezone.now(),
-        )
-        detail, soft = f"{esp_name} {event.event_type}: {said}", False
-    consent.email_bounced(
-        shop=message.shop,
-        customer=customer,
-        address=message.recipient,
-        complaint=False,
-        soft=soft,
-        detail=detail[:200],
-    )

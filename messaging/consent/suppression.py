@@ -14,8 +14,9 @@ from functools import cache
 
 from django.conf import settings
 
-from messaging import wording
-from messaging.models import Channel, Suppression
+from messaging import channels
+from messaging.consent import wording
+from messaging.models import Suppression
 
 Reason = Suppression.Reason
 
@@ -51,10 +52,7 @@ def strongest(reasons, purpose: str) -> str | None:
 
 def address_normal(channel: str, address) -> str:
     """The form an address is compared in: an email lower-cased, a phone in E.164."""
-    text = str(address or "").strip()
-    if channel == Channel.EMAIL:
-        return text.lower()
-    return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    return channels.channel_of(channel).normal(address)
 
 
 @cache

@@ -15,19 +15,17 @@ Who may move which way:
 
 Addresses are kept hashed (HMAC keyed by CONSENT_HASH_KEY, salted with the shop) next to the plain value;
 erasure blanks the plain value and the hash keeps doing its work. The list itself, and the hashing, are
-`messaging.suppression`.
+`messaging.consent.suppression`; what each channel's statuses mean is its entry in `messaging.channels`.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import TextChoices
-from django.utils.translation import gettext_lazy as _
 
-from messaging import wording
-from messaging.models import MARKETING_KINDS, Channel, ConsentEvent, OutboundMessage, Suppression
-from messaging.sms import bill
-from messaging.suppression import (
+from messaging import channels as registry
+from messaging.consent import wording
+from messaging.consent.states import EmailStatus, SmsStatus
+from messaging.consent.suppression import (
     MARKETING,
     SERVICE,
     address_hash,
@@ -36,38 +34,13 @@ from messaging.suppression import (
     suppression_reason,
     suppression_reasons,
 )
-
-
-class EmailStatus(TextChoices):
-    NONE = "none", _("No email consent yet")
-    PENDING = "pending", _("Not yet verified")
-    VERIFIED = "verified", _("Verified")
-    # Single opt-in recorded by the shop's previous software (an import): consent, but never verified here.
-    SUBSCRIBED = "subscribed", _("Subscribed (imported), not verified")
-    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
-    BOUNCED = "bounced", _("Bounced")
-
-
-class SmsStatus(TextChoices):
-    NONE = "none", _("No SMS consent")
-    PENDING = "pending", _("Opt-in not yet confirmed")
-    OPTED_IN = "opted_in", _("Opted in")
-    SUBSCRIBED = "subscribed", _("Opted in (imported), not confirmed here")
-    OPTED_OUT = "opted_out", _("Opted out")
-
+from messaging.models import MARKETING_KINDS, Channel, ConsentEvent, OutboundMessage, Suppression
 
 Reason = Suppression.Reason
 
-# Suppressions the customer's own opt-in lifts. A hard bounce is the mailbox's verdict, not the person's.
-_LIFTED_BY_CUSTOMER = {
-    Channel.EMAIL: [Reason.UNSUBSCRIBE, Reason.COMPLAINT, Reason.ERASED],
-    # START means every text again, the service ones included.
-    Channel.SMS: [Reason.STOP, Reason.ERASED, Reason.SERVICE_OFF],
-}
-
 
 def _address(customer, channel: str):
-    return customer.email if channel == Channel.EMAIL else customer.phone
+    return getattr(customer, registry.channel_of(channel).address_field)
 
 
 def _suppression_lift(*, shop, channel: str, address) -> None:
@@ -75,17 +48,13 @@ def _suppression_lift(*, shop, channel: str, address) -> None:
         shop=shop,
         channel=channel,
         address_hash=address_hash(shop.pk, channel, address),
-        reason__in=_LIFTED_BY_CUSTOMER[channel],
+        reason__in=registry.channel_of(channel).lifted_by_customer,
     ).delete()
 
 
 def status_of_suppressed(channel: str, reason: str | None) -> str | None:
     """The status an address starts from when it is suppressed for `reason` (None when it is not)."""
-    if reason is None:
-        return None
-    if channel == Channel.SMS:
-        return SmsStatus.OPTED_OUT
-    return EmailStatus.BOUNCED if reason in (Reason.BOUNCE, Reason.SOFT_BOUNCES) else EmailStatus.UNSUBSCRIBED
+    return None if reason is None else registry.channel_of(channel).status_of_suppressed(reason)
 
 
 # --- the ledger ----------------------------------------------------------------------------------------
@@ -113,7 +82,7 @@ def _set_status(customer, **fields) -> None:
 
 
 def _status_field(channel: str) -> str:
-    return "email_status" if channel == Channel.EMAIL else "sms_status"
+    return registry.channel_of(channel).status_field
 
 
 # --- what staff may do: ask ----------------------------------------------------------------------------
@@ -126,47 +95,24 @@ def statuses_requested(customer, channels) -> dict[str, str]:
     withdrawn: only the customer's own action ever opts them (back) in.
     """
     changes = {}
-    if Channel.EMAIL in channels and customer.email_status == EmailStatus.NONE:
-        changes["email_status"] = EmailStatus.PENDING
-    if Channel.SMS in channels and customer.sms_status == SmsStatus.NONE:
-        changes["sms_status"] = SmsStatus.PENDING
+    for code in channels:
+        channel = registry.channel_of(code)
+        if channel.status(customer) == channel.status_none:
+            changes[channel.status_field] = channel.status_pending
     for name, value in changes.items():
         setattr(customer, name, value)
     return changes
 
 
-NO_CONTACT = _(
-    "The shop has no contact phone or email yet, and texts must say how to reach it: an admin adds one in "
-    "Settings."
-)
-
-
-def shop_reachable(shop) -> bool:
-    """Texts go only from a shop that said how to reach it (the HELP reply gives it)."""
-    return bool(shop.contact_phone or shop.contact_email)
-
-
 def request_refusal(*, shop, customer, channel: str) -> str | None:
-    """Why staff may not ask this customer for consent on `channel` now (None: they may)."""
-    if channel == Channel.EMAIL:
-        if not customer.email:
-            return _("There is no email address to send to.")
-        if customer.email_status in (EmailStatus.UNSUBSCRIBED, EmailStatus.BOUNCED) or suppression_reason(
-            shop=shop, channel=channel, address=customer.email
-        ):
-            return _("This customer unsubscribed or their address bounces: no email is sent.")
-        return None
-    if not customer.phone:
-        return _("There is no mobile phone to send to.")
-    if not shop_reachable(shop):
-        return NO_CONTACT
-    refusal = bill.destination_refusal(str(customer.phone), shop)
+    """Why staff may not ask this customer for consent on `channel` now (None: they may): the channel's
+    own refusal (no address, withdrawn, the bill), or the address's suppression."""
+    entry = registry.channel_of(channel)
+    refusal = entry.request_refusal(shop, customer)
     if refusal:
         return refusal
-    if customer.sms_status == SmsStatus.OPTED_OUT or suppression_reason(
-        shop=shop, channel=channel, address=customer.phone
-    ):
-        return _("This number opted out of texts: only the customer can opt back in (by replying START).")
+    if suppression_reason(shop=shop, channel=channel, address=entry.address(customer)):
+        return entry.refused_message()
     return None
 
 
@@ -233,7 +179,7 @@ def statuses_for_new_customer(*, shop, customer) -> dict[str, str]:
     to this shop, or an address that unsubscribed or bounces, stays so (set, not saved). Returns the
     suppressed channels and why."""
     reasons = suppression_reasons(
-        shop=shop, addresses={Channel.EMAIL: customer.email, Channel.SMS: customer.phone}
+        shop=shop, addresses={c.code: c.address(customer) for c in registry.channels()}
     )
     for channel, reason in reasons.items():
         setattr(customer, _status_field(channel), status_of_suppressed(channel, reason))
@@ -250,9 +196,7 @@ def contact_changed(*, shop, customer, by, channels) -> list[ConsentEvent]:
         field = _status_field(channel)
         before = getattr(customer, field)
         reason = reasons.get(channel)
-        after = status_of_suppressed(channel, reason) or (
-            EmailStatus.NONE if channel == Channel.EMAIL else SmsStatus.NONE
-        )
+        after = status_of_suppressed(channel, reason) or registry.channel_of(channel).status_none
         if after == before:
             continue
         setattr(customer, field, after)
@@ -511,12 +455,6 @@ _UNREACHABLE = {Reason.BOUNCE, Reason.SOFT_BOUNCES}
 # Kinds that ask for or rely on consent; a reply to the customer's own text (HELP) and staff mail do not.
 _CONSENT_KINDS = {OutboundMessage.Kind.WELCOME, OutboundMessage.Kind.SMS_OPT_IN, *MARKETING_KINDS}
 
-# The statuses that are marketing consent on each channel: confirmed here, or single opt-in the shop's
-# previous software recorded (an import, never shown as verified).
-CONSENTING = {
-    Channel.EMAIL: (EmailStatus.VERIFIED, EmailStatus.SUBSCRIBED),
-    Channel.SMS: (SmsStatus.OPTED_IN, SmsStatus.SUBSCRIBED),
-}
 # The ledger actions that give it.
 CONSENT_ACTIONS = (ConsentEvent.Action.CONFIRMED, ConsentEvent.Action.IMPORTED)
 
@@ -534,20 +472,13 @@ def send_refusal(message: OutboundMessage, *, suppressed: str | None, customer) 
         return f"suppressed: {suppressed}"
     if message.kind not in _CONSENT_KINDS or customer is None:
         return None
-    if message.channel == Channel.SMS and not shop_reachable(message.shop):
-        return "the shop has no contact for HELP replies"
-    current = _address(customer, message.channel)
+    entry = registry.channel_of(message.channel)
+    current = entry.address(customer)
     if address_normal(message.channel, current) != address_normal(message.channel, message.recipient):
         return "the customer's address changed since this was queued"
-    if message.channel == Channel.SMS and customer.sms_status == SmsStatus.OPTED_OUT:
-        return "the customer opted out of texts"
-    if message.channel == Channel.EMAIL and customer.email_status in (
-        EmailStatus.UNSUBSCRIBED,
-        EmailStatus.BOUNCED,
-    ):
-        return "the customer unsubscribed or the address bounces"
-    if message.kind in MARKETING_KINDS:
-        status = customer.email_status if message.channel == Channel.EMAIL else customer.sms_status
-        if status not in CONSENTING[message.channel]:
-            return "no marketing consent any more"
+    refusal = entry.refusal_to_send(message, customer)
+    if refusal:
+        return refusal
+    if message.kind in MARKETING_KINDS and entry.status(customer) not in entry.consenting:
+        return "no marketing consent any more"
     return None
