@@ -9,6 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from campaigns import notices
 from checkout.forms import OrderReadyForm
 from checkout.selectors import checkout_prompts
+from checkout.views_loyalty import loyalty_context
 from customers import selectors as customer_selectors
 from customers.search import COUNT_CAP, customer_search, customer_search_count
 from customers.status import customer_status_icons
@@ -67,6 +68,7 @@ def customer(request, number):
             "icons": customer_status_icons(found, shop=request.shop),
             "prompts": checkout_prompts(shop=request.shop, customer=found),
             **_order_ready_context(request, found, OrderReadyForm()),
+            **loyalty_context(request, found),
         },
     )
 

@@ -54,6 +54,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("customers/", include("customers.urls")),
     path("checkout/", include("checkout.urls")),
+    path("loyalty/", include("loyalty.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("messaging.urls")),
     path("", include("messaging.settings_urls")),

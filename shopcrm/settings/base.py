@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "customers",
     "checkout",
     "messaging",
+    "loyalty",
     "campaigns",
 ]
 

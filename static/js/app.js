@@ -248,4 +248,46 @@
     });
   });
   document.addEventListener("htmx:load", function (event) { wireAll(event.target); });
+
+  // The checkout's scan box. A barcode scanner types the next code as soon as it sent Enter, often before
+  // the screen answered: each line is taken from the form when Enter comes (the box empties at once, and is
+  // kept through the swaps), then the lines go to the server one after the other, none lost, none twice.
+  var scanQueue = [];
+  var scanBusy = false;
+  function scanPump() {
+    if (scanBusy || !scanQueue.length || !window.htmx) return;
+    scanBusy = true;
+    var next = scanQueue.shift();
+    window.htmx.ajax("POST", next.url, { target: "#loyalty", swap: "outerHTML", values: next.values })
+      .catch(function () {})
+      .then(function () { scanBusy = false; scanPump(); });
+  }
+  // What the scanner typed while the section was on its way is put back into the new box, focused.
+  var scanTyped = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var box = document.querySelector("form[data-scan] [data-scan-code]");
+    scanTyped = box && document.activeElement === box ? box.value : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (scanTyped === null) return;
+    var box = document.querySelector("form[data-scan] [data-scan-code]");
+    if (box) {
+      box.value = scanTyped;
+      box.focus();
+    }
+    scanTyped = null;
+  });
+
+  // Delegated from the document: a form swapped in a moment ago is handled before anything wires it.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!window.htmx || !form.matches || !form.matches("form[data-scan]")) return;
+    event.preventDefault();
+    var values = {};
+    new FormData(form).forEach(function (value, name) { values[name] = value; });
+    var code = form.querySelector("[data-scan-code]");
+    if (code) code.value = "";
+    scanQueue.push({ url: form.action, values: values });
+    scanPump();
+  });
 })();

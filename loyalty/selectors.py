@@ -1,0 +1,156 @@
+"""Loyalty's reads: the checkout screen's section (today's purchases, cards, rewards waiting, points), a
+customer's summary for the till and their page, programs and the catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from loyalty.models import Card, LedgerEntry, Product, Program, SaleLine
+from loyalty.rewards import reward_items, reward_value
+
+Kind = Program.Kind
+
+
+@dataclass
+class TodayLine:
+    line: SaleLine
+    programs: list[str]  # the programs it punched or earned points in
+    refunded: bool
+
+
+@dataclass
+class PointsState:
+    program: Program
+    balance: int
+    rewards: list[dict]  # the catalogue, each with "reachable"
+    nearest: dict | None  # the cheapest reward not yet reachable, with "missing"
+
+
+@dataclass
+class CustomerLoyalty:
+    programs: bool  # the shop has a program running
+    today: list[TodayLine] = field(default_factory=list)
+    waiting: list[Card] = field(default_factory=list)  # rewards earned, with .items and .value set
+    cards: list[Card] = field(default_factory=list)  # open cards with progress
+    points: list[PointsState] = field(default_factory=list)
+
+
+def programs_active(*, shop) -> list[Program]:
+    return list(
+        Program.objects.filter(shop=shop, paused_at__isnull=True, current__isnull=False)
+        .select_related("current")
+        .order_by("name")
+    )
+
+
+def customer_loyalty(*, shop, customer, today_only: bool = True) -> CustomerLoyalty:
+    """Everything the checkout screen shows of loyalty for `customer`."""
+    active = programs_active(shop=shop)
+    state = CustomerLoyalty(programs=bool(active))
+    cards = list(
+        Card.objects.filter(shop=shop, customer=customer, status__in=[Card.Status.OPEN, Card.Status.COMPLETE])
+        .select_related("program", "version")
+        .order_by("opened_at", "pk")
+    )
+    for card in cards:
+        if card.program.kind == Kind.POINTS:
+            continue
+        if card.status == Card.Status.COMPLETE:
+            card.items = reward_items(card)
+            card.value = reward_value(card, None)
+            state.waiting.append(card)
+        else:
+            card.progress = [index < card.punches for index in range(card.needed)]
+            state.cards.append(card)
+    balances = {card.program_id: card.points for card in cards if card.program.kind == Kind.POINTS}
+    for program in active:
+        if program.kind == Kind.POINTS:
+            state.points.append(points_state(program, balances.get(program.pk, 0)))
+    since = timezone.localtime(timezone.now(), shop.tzinfo).replace(hour=0, minute=0, second=0, microsecond=0)
+    state.today = today_lines(shop=shop, customer=customer, since=since if today_only else None)
+    return state
+
+
+def points_state(program: Program, balance: int) -> PointsState:
+    rewards = [{**reward, "reachable": balance >= reward["points"]} for reward in program.current.rewards]
+    nearest = next(
+        ({**reward, "missing": reward["points"] - balance} for reward in rewards if not reward["reachable"]),
+        None,
+    )
+    return PointsState(program=program, balance=balance, rewards=rewards, nearest=nearest)
+
+
+def today_lines(*, shop, customer, since: dt.datetime | None, limit: int = 50) -> list[TodayLine]:
+    """The customer's purchase lines since `since` (newest first), each with the programs it counted in
+    and whether it was refunded. Refund lines themselves are shown on the line they reverse."""
+    lines = SaleLine.objects.filter(shop=shop, customer=customer, reverses__isnull=True)
+    if since is not None:
+        lines = lines.filter(at__gte=since)
+    lines = list(lines.order_by("-at", "-pk")[:limit])
+    ids = [line.pk for line in lines]
+    earned: dict[int, list[str]] = {}
+    for line_id, name in (
+        LedgerEntry.objects.filter(shop=shop, line_id__in=ids, kind__in=["punch", "points"])
+        .values_list("line_id", "program__name")
+        .distinct()
+    ):
+        earned.setdefault(line_id, []).append(name)
+    refunded = set(
+        SaleLine.objects.filter(shop=shop, reverses_id__in=ids).values_list("reverses_id", flat=True)
+    )
+    return [
+        TodayLine(line=line, programs=earned.get(line.pk, []), refunded=line.pk in refunded) for line in lines
+    ]
+
+
+def loyalty_summaries(*, shop, customer_ids: list[int]) -> dict[int, dict]:
+    """For the till's result cards: per customer, their points (summed over points programs) and how many
+    rewards wait. Two queries for the whole page of results."""
+    summaries: dict[int, dict] = {}
+    if not customer_ids:
+        return summaries
+    rows = Card.objects.filter(
+        shop=shop, customer_id__in=customer_ids, status__in=[Card.Status.OPEN, Card.Status.COMPLETE]
+    ).values_list("customer_id", "status", "points", "program__kind")
+    for customer_id, status, points, kind in rows:
+        summary = summaries.setdefault(customer_id, {"points": 0, "waiting": 0, "has_points": False})
+        if kind == Kind.POINTS:
+            summary["points"] += points
+            summary["has_points"] = True
+        elif status == Card.Status.COMPLETE:
+            summary["waiting"] += 1
+    return summaries
+
+
+def program_list(*, shop) -> list[Program]:
+    programs = list(Program.objects.filter(shop=shop).select_related("current").order_by("paused_at", "name"))
+    counts: dict[tuple[int, str], int] = {
+        (program_id, status): n
+        for program_id, status, n in Card.objects.filter(
+            shop=shop, status__in=[Card.Status.OPEN, Card.Status.COMPLETE]
+        )
+        .values_list("program_id", "status")
+        .annotate(n=Count("pk"))
+    }
+    for program in programs:
+        program.open_cards = counts.get((program.pk, Card.Status.OPEN), 0)
+        program.waiting = counts.get((program.pk, Card.Status.COMPLETE), 0)
+    return programs
+
+
+def program_get(*, shop, pk: int) -> Program:
+    return Program.objects.select_related("current").get(shop=shop, pk=pk)
+
+
+def product_list(*, shop, query: str = "") -> QuerySet[Product]:
+    products = Product.objects.filter(shop=shop)
+    query = " ".join(query.split())
+    if query:
+        products = products.filter(
+            Q(code__icontains=query) | Q(name__icontains=query) | Q(brand__icontains=query)
+        )
+    return products.order_by("name", "pk")

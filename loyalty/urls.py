@@ -1,0 +1,14 @@
+from django.urls import path
+
+from loyalty import views
+
+app_name = "loyalty"
+
+urlpatterns = [
+    path("", views.programs, name="programs"),
+    path("programs/new/", views.program_new, name="program_new"),
+    path("programs/<int:pk>/", views.program_edit, name="program_edit"),
+    path("programs/<int:pk>/pause/", views.program_pause, name="program_pause"),
+    path("products/", views.products, name="products"),
+    path("products/<int:pk>/", views.product_edit, name="product_edit"),
+]
