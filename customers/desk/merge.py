@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from customers.models import Customer, CustomerChange, CustomerTag, Merge, Pet
 from customers.normalise import phone_display
 from customers.services import CONTACT_FIELDS, _set_keys, lookup_remember
+from customers.signals import customers_merged, merge_undone
 
 # The fields offered as a choice, in the order shown side by side.
 CHOICE_FIELDS = [f for f in CONTACT_FIELDS if f not in ("secondary_emails", "notes")]
@@ -155,6 +156,7 @@ def customers_merge(*, shop, by, survivor: Customer, other: Customer, choices: d
         [CustomerTag(shop=shop, customer=survivor, tag_id=t) for t in snapshot["tags_added"]]
     )
 
+    customers_merged.send(sender=Customer, shop=shop, survivor=survivor, other=other, snapshot=snapshot)
     other.delete()  # frees its phone, email and internal ID for the survivor
     survivor.save()
     lookup_remember(shop, survivor)
@@ -223,6 +225,7 @@ def merge_undo(*, shop, by, merge: Merge) -> Customer:
         [CustomerTag(shop=shop, customer=other, tag_id=t) for t in snapshot["other_tags"]],
         ignore_conflicts=True,
     )
+    merge_undone.send(sender=Customer, shop=shop, survivor=survivor, other=other, snapshot=snapshot)
     lookup_remember(shop, survivor, other)
     merge.undone_at, merge.undone_by = timezone.now(), by
     merge.save(update_fields=["undone_at", "undone_by"])

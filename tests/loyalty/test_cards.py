@@ -12,6 +12,7 @@ from loyalty.models import Card, LedgerEntry, Program, SaleLine
 from loyalty.sales import LineIn
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer
+from tests.loyalty.test_ledger import ledger_matches_cards
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +191,7 @@ def test_a_refund_takes_punches_back_from_the_overflow_card_first_and_reopens_a_
             sales.line_reverse(shop=shop, by=None, customer=betty, line_id=big.pk)
         assert SaleLine.objects.filter(reverses=big).count() == 1
         assert Customer.objects.get(pk=betty.pk).total_spent == Decimal("24.00")
+    ledger_matches_cards(shop)
 
 
 def test_an_edited_program_leaves_open_cards_with_their_rule(shop, betty):
