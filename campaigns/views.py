@@ -30,7 +30,6 @@ from campaigns.forms import (
 from campaigns.models import Campaign
 from customers import services as customer_services
 from customers.desk import segments
-from customers.desk.export import cell_neutralised
 from customers.desk.views.listing import list_params
 from customers.desk.views.segments import segment_description
 from customers.models import Export
@@ -42,6 +41,7 @@ from messaging.sms import bill
 from messaging.sms.segments import non_gsm_characters, sms_segments
 from shopcrm.decorators import admin_required
 from shopcrm.http import found_or_404, id_from
+from shopcrm.spreadsheet import cell_neutralised
 from shopcrm.tenancy import shop_context
 
 

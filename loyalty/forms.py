@@ -130,3 +130,17 @@ class ProductForm(forms.Form):
     brand = _text(_("Brand"))
     size = _text(_("Size"), size="10")
     price = _text(_("Price"), inputmode="decimal", size="8")
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CreditForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Credit reference (optional)"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

@@ -293,3 +293,38 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"
+
+
+class CreditBatch(models.Model):
+    """Redemptions of one program handed to its distributor together for reimbursement: uncredited until
+    the admin marks the credit received."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    manufacturer = models.CharField(max_length=120, blank=True)
+    distributor = models.CharField(max_length=120, blank=True)
+    account_number = models.CharField(max_length=60, blank=True)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+    value = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    created_at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    credited_at = models.DateTimeField(null=True, blank=True)
+    credit_reference = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"batch {self.pk}"
+
+
+class CreditBatchItem(models.Model):
+    """A redemption in a batch: once (the ledger row itself is never edited)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(CreditBatch, on_delete=models.CASCADE, related_name="items")
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="credit_item")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.entry_id}"

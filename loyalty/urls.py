@@ -11,4 +11,8 @@ urlpatterns = [
     path("programs/<int:pk>/pause/", views.program_pause, name="program_pause"),
     path("products/", views.products, name="products"),
     path("products/<int:pk>/", views.product_edit, name="product_edit"),
+    path("redemptions/", views.redemptions, name="redemptions"),
+    path("redemptions/batches/", views.batch_create, name="batch_create"),
+    path("redemptions/batches/<int:pk>/credited/", views.batch_credit, name="batch_credit"),
+    path("redemptions/batches/<int:pk>.<str:fmt>", views.batch_download, name="batch_download"),
 ]

@@ -1,20 +1,29 @@
-"""The loyalty screens (admins): programs (list, new, edit, pause) and the product catalogue. Thin: parse,
-call one service or selector, render."""
+"""The loyalty screens (admins): programs (list, new, edit, pause), the product catalogue, and the
+redemption reports with their credit batches. Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from loyalty import selectors, services
-from loyalty.forms import ProductForm, ProgramForm
+from loyalty import reports, selectors, services
+from loyalty.forms import CreditForm, PeriodForm, ProductForm, ProgramForm
 from loyalty.models import Product
 from shopcrm.decorators import admin_required
 from shopcrm.forms import form_add_errors
-from shopcrm.http import found_or_404
+from shopcrm.http import found_or_404, id_from
+from shopcrm.spreadsheet import csv_blocks, xlsx_write
 
 PRODUCTS_SHOWN = 200
 
@@ -144,3 +153,107 @@ def product_edit(request, pk):
             flash.success(request, _("Product saved."))
             return redirect("loyalty:products")
     return render(request, "loyalty/product_form.html", {"form": form, "product": product})
+
+
+def _period(request) -> tuple[PeriodForm, dt.date | None, dt.date | None]:
+    """The report's period from the address (default: this month so far)."""
+    today = timezone.localdate(timezone=request.shop.tzinfo)
+    data = request.GET if "start" in request.GET or "end" in request.GET else None
+    form = PeriodForm(data, initial={"start": today.replace(day=1), "end": today})
+    if data is None:
+        return form, today.replace(day=1), today
+    if not form.is_valid():
+        return form, None, None
+    try:
+        start, end = reports.period_checked(form.cleaned_data["start"], form.cleaned_data["end"])
+    except ValidationError as exc:
+        form_add_errors(form, exc)
+        return form, None, None
+    return form, start, end
+
+
+@require_GET
+@admin_required
+def redemptions(request):
+    """Redemptions per program, manufacturer and distributor over a period, the credit batches, and what
+    the shop owes its customers now."""
+    form, start, end = _period(request)
+    groups = reports.report_groups(shop=request.shop, start=start, end=end) if start else []
+    return render(
+        request,
+        "loyalty/redemptions.html",
+        {
+            "form": form,
+            "start": start,
+            "end": end,
+            "groups": groups,
+            "batches": reports.batches(shop=request.shop),
+            "liability": reports.liability(shop=request.shop),
+            "credit_form": CreditForm(),
+        },
+    )
+
+
+@require_POST
+@admin_required
+def batch_create(request):
+    form = PeriodForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose the period again."))
+        batch = reports.batch_create(
+            shop=request.shop,
+            by=request.user,
+            program_id=id_from(request.POST.get("program", "")) or 0,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        )
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    else:
+        flash.success(
+            request,
+            ngettext(
+                "Batch made: %(n)d redemption for %(distributor)s.",
+                "Batch made: %(n)d redemptions for %(distributor)s.",
+                batch.count,
+            )
+            % {"n": batch.count, "distributor": batch.distributor or batch.program.name},
+        )
+    query = f"?start={request.POST.get('start', '')}&end={request.POST.get('end', '')}"
+    return redirect(reverse("loyalty:redemptions") + query)
+
+
+@require_POST
+@admin_required
+def batch_credit(request, pk):
+    form = CreditForm(request.POST)
+    reference = form.cleaned_data["reference"] if form.is_valid() else ""
+    try:
+        reports.batch_credit(shop=request.shop, batch_id=pk, reference=reference)
+    except ValidationError:
+        raise Http404 from None
+    flash.success(request, _("Batch marked credited."))
+    return redirect("loyalty:redemptions")
+
+
+@require_GET
+@admin_required
+def batch_download(request, pk, fmt):
+    """A batch as CSV (straight to the browser) or XLSX, for the distributor's claim form."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    batch, header, rows = found_or_404(reports.batch_rows, shop=request.shop, batch_id=pk)
+    name = f"redemptions-{request.shop.slug}-{batch.program.name}-{batch.period_start:%Y%m%d}-{batch.pk}"
+    name = slugify(name)
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_blocks(request.shop, header, rows), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    buffer = io.BytesIO()
+    xlsx_write(buffer, [(_("Redemptions"), header, rows)])
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response

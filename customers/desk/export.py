@@ -26,21 +26,18 @@ from customers.desk.listing import SORTS, CustomerFilter, customer_count, custom
 from customers.models import Civility, CustomerType, Export, Species
 from customers.services import export_record
 from messaging.consent import EmailStatus, SmsStatus
+from shopcrm.spreadsheet import (
+    UTF8_BOM,
+    csv_delimiter,
+    csv_line,
+    xlsx_cells,
+)
 from shopcrm.sql import ids_select
 
 # Above this many seconds of work, an export is built by a worker with a progress bar instead of in the
 # request. Rates measured by `make bench` on a 2-core machine, rounded down.
 INLINE_SECONDS = 3
 ROWS_PER_SECOND = {"csv": 100_000, "xlsx": 2_000}
-UTF8_BOM = "\ufeff".encode()
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell_neutralised(value: str) -> str:
-    """A text cell for a CSV a spreadsheet may open: one that starts like a formula gets a leading
-    apostrophe, so it is shown, never run (the same rule as `_safe`, in Python)."""
-    value = str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _safe(expression: str) -> str:
@@ -178,11 +175,6 @@ def _ids(shop, filters: CustomerFilter) -> tuple[str, tuple]:
     return ids_select(customer_filter_queryset(shop=shop, filters=filters), "id")
 
 
-def csv_delimiter(shop) -> str:
-    """French Excel splits CSV on semicolons (the comma is the decimal separator); others on commas."""
-    return ";" if shop.language == "fr" else ","
-
-
 def export_csv(shop, filters: CustomerFilter, sort: str, counter: dict | None = None) -> Iterator[bytes]:
     """The CSV file, as blocks of bytes: BOM, header line, then PostgreSQL's own CSV rows.
 
@@ -190,7 +182,7 @@ def export_csv(shop, filters: CustomerFilter, sort: str, counter: dict | None = 
     """
     columns, _params = export_columns(shop)
     delimiter = csv_delimiter(shop)
-    yield UTF8_BOM + _csv_line([c.header for c in columns], delimiter).encode()
+    yield UTF8_BOM + csv_line([c.header for c in columns], delimiter).encode()
     sql, params = _select(shop, filters, sort, neutralise=True)
     copy_sql = f"copy ({sql}) to stdout with (format csv, delimiter '{delimiter}', encoding 'UTF8')"
     with connection.cursor() as cursor:
@@ -200,15 +192,6 @@ def export_csv(shop, filters: CustomerFilter, sort: str, counter: dict | None = 
                 yield bytes(block)
         if counter is not None:
             counter["rows"] = raw.rowcount
-
-
-def _csv_line(values: list[str], delimiter: str) -> str:
-    quoted = []
-    for value in values:
-        if any(ch in value for ch in (delimiter, '"', "\n", "\r")):
-            value = '"' + value.replace('"', '""') + '"'
-        quoted.append(value)
-    return delimiter.join(quoted) + "\r\n"
 
 
 def export_xlsx(shop, filters: CustomerFilter, sort: str, target, progress=None) -> int:
@@ -225,7 +208,7 @@ def export_xlsx(shop, filters: CustomerFilter, sort: str, target, progress=None)
     sql, params = _select(shop, filters, sort, neutralise=False)
     rows = 0
     for values in _rows(sql, params):
-        sheet.append(_cells(sheet, values))
+        sheet.append(xlsx_cells(sheet, values))
         rows += 1
         if progress is not None and rows % 5000 == 0:
             progress(rows)
@@ -250,20 +233,6 @@ def _rows(sql: str, params: list) -> Iterator[tuple]:
             named.close()
 
 
-def _cells(sheet, values) -> list:
-    from openpyxl.cell import WriteOnlyCell
-
-    row = []
-    for value in values:
-        if isinstance(value, str) and value.startswith("="):
-            # openpyxl would take it for a formula; a string cell shows it as typed.
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            value = cell
-        row.append(value)
-    return row
-
-
 def _pets_sheet(workbook, shop, filters: CustomerFilter) -> None:
     sheet = workbook.create_sheet(_("Pets"))
     sheet.append(
@@ -278,7 +247,7 @@ def _pets_sheet(workbook, shop, filters: CustomerFilter) -> None:
         f"where p.shop_id = %s and c.id in ({ids_sql}) order by c.last_name_key, c.first_name_key, p.id"
     )
     for values in _rows(sql, [_labels(Species.choices), shop.pk, *ids_params]):
-        sheet.append(_cells(sheet, values))
+        sheet.append(xlsx_cells(sheet, values))
 
 
 def export_filename(shop, fmt: str) -> str:

@@ -72,6 +72,17 @@ def test_a_new_program_then_scans_to_a_redeemed_reward(
         (redemption,) = LedgerEntry.objects.filter(kind="redemption")
         assert (redemption.item_code, str(redemption.value)) == ("0012345678905", "24.99")
 
+    # The month's report: the free bag, batched for the distributor.
+    page.get_by_role("link", name="Loyalty").click()
+    page.get_by_role("link", name="Redemption reports").click()
+    expect(page.locator("#redemption-groups")).to_contain_text("Acme kibble")
+    page.get_by_role("button", name="Make a credit batch").click()
+    expect(page.locator("#credit-batches")).to_contain_text("$24.99")
+    page.get_by_role("button", name="Mark credited").click()
+    expect(page.locator("#credit-batches")).to_contain_text("Credited")
+    axe_check(page)
+    shot(page, "loyalty-redemption-report-1024", 1024, 768)
+
 
 def test_the_checkout_with_cards_in_french(page, live_server, shop_fr, cashier_fr, login, axe_check, shot):
     with shop_context(shop_fr):

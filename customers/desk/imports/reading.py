@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from customers.desk.export import FORMULA_START
 from customers.desk.imports import xlsx
+from shopcrm.spreadsheet import FORMULA_START
 
 MAX_ROWS = 200_000
 # A spreadsheet's mark for "this is text" before a value that starts like a formula ('=1+2).

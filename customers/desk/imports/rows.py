@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from customers.desk.export import cell_neutralised
 from customers.desk.imports import review
 from customers.desk.imports.history import history_values
 from customers.desk.imports.mapping import LENGTHS, REQUIRED
@@ -26,6 +25,7 @@ from customers.normalise import name_key, name_split
 from customers.services import (
     _clean_contact,
 )
+from shopcrm.spreadsheet import cell_neutralised
 
 # What no name, phone, address or note holds (a NUL cannot even be stored); tab and line breaks are fine.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
