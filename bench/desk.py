@@ -1,6 +1,6 @@
 """The admin's desk on the largest bench shop (200,000 customers): export, import and the client list.
 
-- Export: CSV through `customers.desk.export.export_csv` (rows/s, peak RSS growth), against
+- Export: CSV through `desk.export.export_csv` (rows/s, peak RSS growth), against
   `psql \\copy` of the very same SELECT; XLSX through `export_xlsx`.
 - Import: a generated 100,000-row CSV (French headers, semicolons) into an empty shop through the real
   steps (upload, guessed columns, dry run, import), then the same file again (must change nothing); the
@@ -25,9 +25,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone, translation
 
-from customers.desk import export, imports
-from customers.desk.listing import CustomerFilter
 from customers.models import Import
+from desk import export, imports
+from desk.listing import CustomerFilter
 from shopcrm import tenancy
 from shopcrm.models import Role, Shop
 from shopcrm.selectors import shop_by_slug

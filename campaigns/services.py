@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from campaigns import content
 from campaigns.models import Campaign
-from customers.desk import listing, segments
-from customers.desk.saved_search import tidy
-from customers.forms import customer_filter_form
 from customers.models import Customer, Segment
+from desk import listing, segments
+from desk.forms import customer_filter_form
+from desk.saved_search import tidy
 from messaging import consent, marketing, outbox, render, windows
 from messaging.channels import channel_of
 from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel, ConsentEvent, OutboundMessage

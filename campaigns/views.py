@@ -29,11 +29,11 @@ from campaigns.forms import (
 )
 from campaigns.models import Campaign
 from customers import services as customer_services
-from customers.desk import segments
-from customers.desk.views.listing import list_params
-from customers.desk.views.segments import segment_description
 from customers.models import Export
 from customers.normalise import phone_display
+from desk import segments
+from desk.views.listing import list_params
+from desk.views.segments import segment_description
 from messaging import marketing, staff_phone
 from messaging import render as message_render
 from messaging.models import PREFERENCES_LINK, UNSUBSCRIBE_LINK, Channel

@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from campaigns import notices
 from checkout.forms import OrderReadyForm
 from checkout.selectors import checkout_prompts
-from checkout.views_loyalty import loyalty_context
+from checkout.views_loyalty import loyalty_context, loyalty_notes
 from customers import selectors as customer_selectors
 from customers.search import COUNT_CAP, customer_search, customer_search_count
 from customers.status import customer_status_icons
@@ -31,6 +31,7 @@ def who(request):
     """
     query = request.POST.get("q", "")[:500] if request.method == "POST" else ""
     results = customer_search(shop=request.shop, query=query, limit=TILL_RESULTS) if query.strip() else []
+    loyalty_notes(request.shop, results)
     context = {"query": query, "results": results, "full": len(results) >= TILL_RESULTS}
     if request.htmx:
         return render(request, "checkout/partials/_results.html", context)

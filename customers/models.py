@@ -204,7 +204,7 @@ class Customer(models.Model):
 
 class Segment(models.Model):
     """A named set of the client list's filters, shared by the shop's admins: the list, its count and its
-    export open it as they open the filters it holds (customers.desk.segments)."""
+    export open it as they open the filters it holds (desk.segments)."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("Segment name"), max_length=80)
@@ -226,7 +226,7 @@ class Segment(models.Model):
 
 class DuplicateDismissal(models.Model):
     """An admin said these two customers are not the same person: the duplicate finder stops suggesting
-    them (customers.desk.duplicates). The pair is kept in id order."""
+    them (desk.duplicates). The pair is kept in id order."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
     first = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")

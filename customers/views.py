@@ -2,11 +2,13 @@
 
 from contextlib import suppress
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -266,6 +268,9 @@ def customer_detail(request, number):
     template = "customers/detail.html"
     if request.htmx:
         template = "customers/partials/_summary.html"
+    else:
+        # Sections of the layers above (loyalty's cards and purchases): customers know none of them.
+        context["panels"] = [import_string(path)(request, customer) for path in settings.CUSTOMER_PAGE_PANELS]
     return render(request, template, context)
 
 

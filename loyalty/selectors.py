@@ -154,3 +154,12 @@ def product_list(*, shop, query: str = "") -> QuerySet[Product]:
             Q(code__icontains=query) | Q(name__icontains=query) | Q(brand__icontains=query)
         )
     return products.order_by("name", "pk")
+
+
+def rewards_given(*, shop, customer, limit: int = 10) -> list[LedgerEntry]:
+    """The customer's last redemptions (cards and points), newest first."""
+    return list(
+        LedgerEntry.objects.filter(shop=shop, customer=customer, kind=LedgerEntry.Kind.REDEMPTION)
+        .select_related("program")
+        .order_by("-at", "-pk")[:limit]
+    )

@@ -52,7 +52,7 @@ urlpatterns = [
     path("settings/staff/invite/", views.staff_invite, name="staff_invite"),
     path("settings/staff/<int:pk>/", views.staff_update, name="staff_update"),
     path("healthz", views.healthz, name="healthz"),
-    path("customers/", include("customers.urls")),
+    path("customers/", include("desk.urls")),  # the desk's pages and customers' own
     path("checkout/", include("checkout.urls")),
     path("loyalty/", include("loyalty.urls")),
     path("campaigns/", include("campaigns.urls")),

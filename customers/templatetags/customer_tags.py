@@ -115,6 +115,10 @@ def card_html(shop, customer) -> str:
         f"{e(labels['species'].get(pet.species, pet.species))}</span>"
         for pet in customer.pets.all()
     ] + [f'<span class="chip">{e(tag.name)}</span>' for tag in customer.tags.all()]
+    # A line a layer above puts on the card (the till's face adds points and a reward waiting).
+    noted = getattr(customer, "card_note", "")
+    if noted:
+        chips.insert(0, f'<span class="chip chip--note">{e(noted)}</span>')
     extra = f'<div class="ccard__extra">{"".join(chips)}</div>' if chips else ""
     return (
         f'<div class="ccard ccard--{tone(customer)}"><div class="ccard__head">'

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "checkout",
     "messaging",
     "loyalty",
+    "desk",
     "campaigns",
 ]
 
@@ -145,6 +146,8 @@ STAFF_INVITATION_SENDER = "messaging.services.staff_invitation_queue"
 # Sections other apps add to the shop's settings page: callables (request) -> HTML.
 # Checks other apps add to a change of the shop's settings (each raises ValidationError by field).
 SHOP_SETTINGS_CHECKS = ["messaging.windows.validate_shop_hours", "messaging.sms.senders.validate_shop_sender"]
+# Sections the layers above customers add to the customer page: callables (request, customer) -> HTML.
+CUSTOMER_PAGE_PANELS = ["loyalty.panels.customer_panel"]
 SHOP_SETTINGS_PANELS = [
     "customers.settings_panel.retention_panel",
     "messaging.settings_panel.erasure_panel",

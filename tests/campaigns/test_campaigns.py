@@ -160,7 +160,7 @@ def test_sql_hashes_addresses_exactly_as_the_ledger_does(shop_fr):
 
 
 def test_the_audience_is_the_segment_or_the_filters_it_was_given(shop_fr, launched):
-    from customers.desk import segments
+    from desk import segments
 
     ana = verified(shop_fr, first_name="Ana", last_name="Vidal", email="ana@example.fr")
     verified(shop_fr, first_name="Bob", last_name="Martin", email="bob@example.fr")
@@ -456,7 +456,7 @@ def test_a_campaign_never_reaches_another_shops_customers(shop_fr, shop_us, laun
 
 
 def test_another_shops_segment_is_not_an_audience(shop_fr, shop_us):
-    from customers.desk import segments
+    from desk import segments
 
     with shop_context(shop_us):
         theirs = segments.segment_save(shop=shop_us, by=None, name="All", params=QueryDict(""))
@@ -516,7 +516,7 @@ def test_the_outbox_itself_refuses_a_second_message_of_a_source_for_a_customer(s
 
 
 def test_merging_two_customers_who_both_got_a_campaign_keeps_both_messages(shop_fr, launched, published):
-    from customers.desk.merge import customers_merge
+    from desk.merge import customers_merge
 
     ana = verified(shop_fr, first_name="Ana", last_name="Vidal", email="ana@example.fr")
     twin = verified(shop_fr, first_name="Ana", last_name="Vidal", email="ana.vidal@example.fr")

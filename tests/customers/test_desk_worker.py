@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from customers.desk import export
-from customers.desk.imports import jobs as imports
 from customers.models import Customer, Export, Import
+from desk import export
+from desk.imports import jobs as imports
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
 from tests.conftest import export_post, wait_for

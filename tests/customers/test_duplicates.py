@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from customers.desk.duplicates import duplicate_dismiss, duplicate_suggestions
 from customers.services import customer_update
+from desk.duplicates import duplicate_dismiss, duplicate_suggestions
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
 from tests.conftest import make_shop

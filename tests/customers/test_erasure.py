@@ -15,9 +15,9 @@ from django.db import ProgrammingError, connection, transaction
 from django.urls import reverse
 
 from customers import services
-from customers.desk.merge import customers_merge
 from customers.erasure import customer_erase
 from customers.models import Customer, Export, Import
+from desk.merge import customers_merge
 from messaging import consent, outbox, tokens
 from messaging.consent import suppression
 from messaging.models import ConsentEvent, Erasure, ErasureRequest, OutboundMessage, Suppression

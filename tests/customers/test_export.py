@@ -5,11 +5,11 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from customers.desk import export
-from customers.desk.listing import CustomerFilter
 from customers.models import Customer, Export
 from customers.services import customer_tags_set, pet_create
-from customers.tasks import build_export
+from desk import export
+from desk.listing import CustomerFilter
+from desk.tasks import build_export
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
 from tests.conftest import export_post
@@ -212,7 +212,7 @@ def test_export_files_older_than_a_day_are_purged_but_their_audit_stays(shop_us)
     from django.core.files.storage import default_storage
     from django.utils import timezone
 
-    from customers.tasks import purge_files
+    from desk.tasks import purge_files
 
     old = default_storage.save("exports/test/old.csv", ContentFile(b"x"))
     new = default_storage.save("exports/test/new.csv", ContentFile(b"y"))

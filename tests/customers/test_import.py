@@ -6,9 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from customers.desk import imports
-from customers.desk.imports import jobs, writer
 from customers.models import Customer, CustomerTag, Import
+from desk import imports
+from desk.imports import jobs, writer
 from messaging.models import ConsentEvent
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
@@ -290,7 +290,7 @@ def test_a_failure_while_importing_leaves_nothing_half_imported(admin_client_fr,
 def test_a_large_file_runs_in_a_worker_task(
     admin_client_fr, shop_fr, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from customers import tasks
+    from desk import tasks
 
     monkeypatch.setattr(jobs, "INLINE_ROWS", 1)
     published = []

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from customers.desk.imports.history import history_values
-from customers.desk.listing import CustomerFilter, customer_count
 from customers.models import Customer
+from desk.imports.history import history_values
+from desk.listing import CustomerFilter, customer_count
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
 from tests.customers.test_import import run

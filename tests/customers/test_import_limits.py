@@ -9,9 +9,9 @@ from html import unescape
 import pytest
 from django.conf import settings
 
-from customers.desk import imports
-from customers.desk.imports import reading as tables
 from customers.models import Import
+from desk import imports
+from desk.imports import reading as tables
 from shopcrm.tenancy import shop_context
 from tests.customers.test_import import job_of, run, upload, xlsx
 

@@ -4,8 +4,8 @@ their yes/no words, a whole-name column, a landline column beside the mobile one
 import pytest
 from django.urls import reverse
 
-from customers.desk import imports
 from customers.models import Customer
+from desk import imports
 from messaging.consent import EmailStatus, SmsStatus
 from shopcrm.tenancy import shop_context
 from tests.customers.test_import import run, upload

@@ -2,9 +2,9 @@
 
 import pytest
 
-from customers.desk.listing import CustomerFilter, customer_count, customer_filter_queryset
-from customers.forms import customer_filter_form
 from customers.services import customer_tags_set, customer_update, customer_visit_record
+from desk.forms import customer_filter_form
+from desk.listing import CustomerFilter, customer_count, customer_filter_queryset
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
 from tests.conftest import make_shop

@@ -7,10 +7,10 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.desk import listing
-from customers.desk.listing import CustomerFilter
 from customers.models import Customer, CustomerChange, CustomerTag, Tag
 from customers.services import customer_tags_set, customers_tag_bulk, pet_create
+from desk import listing
+from desk.listing import CustomerFilter
 from shopcrm.selectors import account_get
 from shopcrm.tenancy import account_find, shop_context
 from tests.conftest import add_customer as add
@@ -196,7 +196,7 @@ def test_bulk_tag_never_reaches_another_shops_customers(shop_fr, shop_us, admin_
 
 
 def test_a_long_list_answers_first_and_counts_exactly_afterwards(admin_client_us, shop_us, monkeypatch):
-    from customers.desk import listing
+    from desk import listing
 
     for i in range(3):
         add(shop_us, first_name=f"N{i}", last_name="Many")
@@ -212,8 +212,8 @@ def test_a_long_list_answers_first_and_counts_exactly_afterwards(admin_client_us
 def test_a_search_covers_every_match_not_the_tills_best(admin_client_us, shop_us):
     """Count, pages and export hold every customer the search finds: more than the till's cards and more than
     a page, inner words and look-alikes included as the till finds them."""
-    from customers.desk.listing import CustomerFilter, customer_count
     from customers.search import customer_search_count
+    from desk.listing import CustomerFilter, customer_count
     from shopcrm.tenancy import shop_context
 
     for i in range(55):

@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.desk.merge import customers_merge, merge_undo
 from customers.models import Customer, CustomerChange, CustomerTag, Merge, Pet
 from customers.services import customer_tags_set, pet_create
+from desk.merge import customers_merge, merge_undo
 from messaging.models import ConsentEvent, OutboundMessage
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add

@@ -3,10 +3,10 @@ second person on the account and another email; the card says what matched."""
 
 import pytest
 
-from customers.desk.merge import customers_merge
 from customers.models import SearchTerm
 from customers.search import customer_search, phone_start
 from customers.services import customer_update
+from desk.merge import customers_merge
 from shopcrm.tenancy import shop_context
 from tests.conftest import add_customer as add
 from tests.conftest import make_shop

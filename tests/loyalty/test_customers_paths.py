@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from customers.desk.merge import customers_merge, merge_undo
 from customers.erasure import customer_erase
 from customers.models import Customer
+from desk.merge import customers_merge, merge_undo
 from loyalty import rewards, sales, services
 from loyalty.models import Card, LedgerEntry, Sale
 from loyalty.sales import LineIn

@@ -173,3 +173,27 @@ def test_another_shop_reaches_nothing_of_this_shops_loyalty(shop_fr, shop_us, ad
         assert Card.objects.get().status == "complete"
         assert not SaleLine.objects.filter(reverses__isnull=False).exists()
         assert Program.objects.get().paused_at is None
+
+
+def test_the_till_card_and_the_customer_page_show_points_and_rewards(till_us, shop_us):
+    with shop_context(shop_us):
+        services.product_save(shop=shop_us, code=CODE, name="Kibble 2 kg", price="12.00")
+        services.program_create(
+            shop=shop_us,
+            by=None,
+            name="Kibble card",
+            kind="frequent_buyer",
+            purchases_needed=1,
+            codes=CODE,
+            reward="same_product",
+        )
+        services.program_create(
+            shop=shop_us, by=None, name="Points", kind="points", points_per_unit="1", rewards="100 = A toy"
+        )
+    mia = add_customer(shop_us, first_name="Mia", last_name="Wong")
+    with shop_context(shop_us):
+        sales.sale_record(shop=shop_us, customer=mia, by=None, lines=[LineIn(code=CODE)])
+    cards = till_us.post(reverse("checkout:who"), {"q": "wong"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "12 points · 1 reward waiting" in cards
+    page = till_us.get(reverse("customers:detail", args=[mia.number])).content.decode()
+    assert "Reward earned" in page and "88 more points to: A toy" in page and "Kibble 2 kg" in page

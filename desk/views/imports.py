@@ -11,12 +11,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers import selectors
-from customers.desk import imports
-from customers.desk.imports import reading as tables
-from customers.desk.imports import review as import_review
-from customers.desk.views.listing import progress_percent
-from customers.forms import ImportMappingForm, ImportUploadForm
 from customers.models import Import
+from desk import imports
+from desk.forms import ImportMappingForm, ImportUploadForm
+from desk.imports import reading as tables
+from desk.imports import review as import_review
+from desk.views.listing import progress_percent
 from shopcrm.decorators import admin_required
 from shopcrm.http import found_or_404
 

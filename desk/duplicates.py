@@ -6,7 +6,7 @@ Why a pair is suggested, strongest first:
 - the same first and last name and the same postal code;
 - names one typo apart (trigram similarity) at the same street address and postal code.
 Phones are unique per shop: a phone cannot be on two records. A pair an admin dismissed is never suggested
-again; merging uses customers.desk.merge, as from the list. Selectors only; every query names its shop.
+again; merging uses desk.merge, as from the list. Selectors only; every query names its shop.
 """
 
 from __future__ import annotations

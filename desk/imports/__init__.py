@@ -13,7 +13,7 @@
   worker.
 """
 
-from customers.desk.imports.jobs import (
+from desk.imports.jobs import (
     import_confirm,
     import_launch,
     import_map,
@@ -22,16 +22,16 @@ from customers.desk.imports.jobs import (
     import_upload,
     progress_key,
 )
-from customers.desk.imports.mapping import (
+from desk.imports.mapping import (
     FIELDS,
     guess_mapping,
     import_source,
     mapping_errors,
     mapping_remembered,
 )
-from customers.desk.imports.reading import ImportFileError, read_table
-from customers.desk.imports.rows import yes_no
-from customers.desk.imports.writer import Writer
+from desk.imports.reading import ImportFileError, read_table
+from desk.imports.rows import yes_no
+from desk.imports.writer import Writer
 
 __all__ = [
     "FIELDS",

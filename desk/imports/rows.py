@@ -13,10 +13,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from customers.desk.imports import review
-from customers.desk.imports.history import history_values
-from customers.desk.imports.mapping import LENGTHS, REQUIRED
-from customers.desk.imports.reading import TEXT_MARK
 from customers.models import (
     Civility,
     CustomerType,
@@ -25,6 +21,10 @@ from customers.normalise import name_key, name_split
 from customers.services import (
     _clean_contact,
 )
+from desk.imports import review
+from desk.imports.history import history_values
+from desk.imports.mapping import LENGTHS, REQUIRED
+from desk.imports.reading import TEXT_MARK
 from shopcrm.spreadsheet import cell_neutralised
 
 # What no name, phone, address or note holds (a NUL cannot even be stored); tab and line breaks are fine.

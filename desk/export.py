@@ -22,9 +22,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.desk.listing import SORTS, CustomerFilter, customer_count, customer_filter_queryset
 from customers.models import Civility, CustomerType, Export, Species
 from customers.services import export_record
+from desk.listing import SORTS, CustomerFilter, customer_count, customer_filter_queryset
 from messaging.consent import EmailStatus, SmsStatus
 from shopcrm.spreadsheet import (
     UTF8_BOM,
@@ -263,7 +263,7 @@ def export_start(*, shop, by, fmt: str, query: str, filters: CustomerFilter) -> 
     """Record an export of the filtered customers (the audit comes first) and say whether it is quick
     enough to build during the request; a larger one is queued for a worker once the request commits.
     Returns (record, inline)."""
-    from customers.tasks import build_export
+    from desk.tasks import build_export
     from shopcrm.tasks import publish_on_commit
 
     rows = customer_count(shop=shop, filters=filters)

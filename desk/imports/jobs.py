@@ -18,22 +18,22 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.desk.imports import review
-from customers.desk.imports.mapping import (
+from customers.models import (
+    Import,
+    ImportMapping,
+)
+from desk.imports import review
+from desk.imports.mapping import (
     FIELDS,
     headers_key,
     mapping_errors,
     mapping_first,
     mapping_usable,
 )
-from customers.desk.imports.matching import NEW_CUSTOMER, CustomerIndex, FileConsents, matches_settle
-from customers.desk.imports.reading import ImportFileError, Table, iter_rows, read_table
-from customers.desk.imports.rows import Outcome, rejected_csv, row_clean
-from customers.desk.imports.writer import Writer
-from customers.models import (
-    Import,
-    ImportMapping,
-)
+from desk.imports.matching import NEW_CUSTOMER, CustomerIndex, FileConsents, matches_settle
+from desk.imports.reading import ImportFileError, Table, iter_rows, read_table
+from desk.imports.rows import Outcome, rejected_csv, row_clean
+from desk.imports.writer import Writer
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
@@ -50,7 +50,7 @@ def import_process(
     plan: review.Plan | None = None,
 ) -> Outcome:
     """Check (commit=False) or import (commit=True) the rows of `job`'s file with its mapping. A commit
-    with the check's `plan` writes only what the check said (customers.desk.imports.review).
+    with the check's `plan` writes only what the check said (desk.imports.review).
 
     Must run inside `shop_context(shop)` and, when committing, inside one transaction (the caller's).
     """
@@ -251,7 +251,7 @@ def import_launch(*, shop, job: Import, commit: bool) -> None:
     if small and job.total_rows <= INLINE_ROWS:
         import_run(shop=shop, import_id=job.pk, commit=commit)
         return
-    from customers.tasks import run_import
+    from desk.tasks import run_import
     from shopcrm.tasks import publish_on_commit
 
     publish_on_commit(run_import, job.pk, shop.pk, commit)

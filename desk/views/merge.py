@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from customers import selectors
-from customers.desk import duplicates, merge
+from desk import duplicates, merge
 from shopcrm.decorators import admin_required
 from shopcrm.http import found_or_404
 

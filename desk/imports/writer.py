@@ -9,7 +9,6 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.desk.imports.matching import CHANNELS, HISTORY, UPDATABLE, FileConsents
 from customers.models import (
     Customer,
     CustomerChange,
@@ -27,6 +26,7 @@ from customers.services import (
     lookup_remember,
 )
 from customers.terms import search_terms
+from desk.imports.matching import CHANNELS, HISTORY, UPDATABLE, FileConsents
 from messaging.consent import EmailStatus, SmsStatus, wording
 from messaging.models import Channel, ConsentEvent
 

@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.desk import segments
-from customers.desk.views.listing import list_params
-from customers.forms import SegmentForm, customer_filter_form
+from desk import segments
+from desk.forms import SegmentForm, customer_filter_form
+from desk.views.listing import list_params
 from shopcrm.decorators import admin_required
 from shopcrm.http import found_or_404
 

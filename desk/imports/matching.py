@@ -10,9 +10,6 @@ from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from customers.desk.imports import review
-from customers.desk.imports.history import FIELDS as HISTORY_FIELDS
-from customers.desk.imports.rows import Outcome
 from customers.models import (
     Customer,
     CustomerTag,
@@ -21,6 +18,9 @@ from customers.normalise import phone_is_mobile
 from customers.services import (
     CONTACT_FIELDS,
 )
+from desk.imports import review
+from desk.imports.history import FIELDS as HISTORY_FIELDS
+from desk.imports.rows import Outcome
 from messaging import consent
 from messaging.consent import EmailStatus, SmsStatus, suppression
 from messaging.models import Channel
@@ -81,7 +81,7 @@ class CustomerIndex:
 
 # Everything a file can set on a customer (other emails are not imported: one email column at most).
 UPDATABLE = tuple(f for f in CONTACT_FIELDS if f != "secondary_emails")
-# …and the history an old system carries (customers.desk.imports.history), typed values, not text.
+# …and the history an old system carries (desk.imports.history), typed values, not text.
 HISTORY = HISTORY_FIELDS
 
 

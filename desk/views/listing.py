@@ -18,11 +18,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from customers import selectors, services, tasks
-from customers.desk import export, listing, saved_search, segments
-from customers.forms import BulkTagForm, SegmentForm, customer_filter_form
+from customers import selectors, services
 from customers.models import Export
 from customers.normalise import phone_display
+from desk import export, listing, saved_search, segments, tasks
+from desk.forms import BulkTagForm, SegmentForm, customer_filter_form
 from messaging.consent import EmailStatus, SmsStatus
 from shopcrm.decorators import admin_required, shop_required
 from shopcrm.http import found_or_404
@@ -52,7 +52,7 @@ def customer_list(request):
 
     The filter form posts (the search text, often a phone or an email, stays out of the address); the
     address then holds the filters and a key to the search kept in the session
-    (`customers.desk.saved_search`).
+    (`desk.saved_search`).
     An htmx request gets the results only, and the tidy address to push, so the back button and shared
     links show the same list.
     """

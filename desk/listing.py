@@ -34,7 +34,7 @@ from customers.search import (
 from customers.selectors import PREFIX_END
 
 PAGE_SIZE = 50
-_CURSOR_SALT = "customers.desk.listing.cursor"
+_CURSOR_SALT = "desk.listing.cursor"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from customers.desk.imports import xlsx
+from desk.imports import xlsx
 from shopcrm.spreadsheet import FORMULA_START
 
 MAX_ROWS = 200_000

@@ -12,8 +12,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.desk.saved_search import tidy
 from customers.models import Segment
+from desk.saved_search import tidy
 from shopcrm.http import id_from
 
 NAME_MAX = Segment._meta.get_field("name").max_length

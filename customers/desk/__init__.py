@@ -1,2 +1,0 @@
-"""The admin's desk: the client list and its filters, segments, exports, imports, merging and the duplicate
-finder. `customers.desk.views` serves them; the till's search (`customers.search`) is shared with the list."""
