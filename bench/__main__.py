@@ -90,6 +90,7 @@ def main(argv=None) -> int:
             "load",
             "faults",
             "priority",
+            "loyalty",
         ],
         default=None,
     )
@@ -132,6 +133,12 @@ def main(argv=None) -> int:
         _write(
             RESULTS / f"lookup-{stamp}.md", report.lookup_report(samples, shop, machine=machine(), load=load)
         )
+    if args.only in (None, "loyalty"):
+        from bench import loyalty
+
+        print("Loyalty at the till benchmark…", flush=True)
+        results = loyalty.run(log=log)
+        _write(RESULTS / f"loyalty-{stamp}.md", loyalty.report(results, machine()))
     if args.only in (None, "tenancy"):
         from bench import tenancy
 

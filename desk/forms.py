@@ -68,6 +68,13 @@ class CustomerFilterForm(forms.Form):
     spent_max = forms.DecimalField(
         label=_("Spent at most"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
+    # Loyalty: what they bought (a product code or a brand), and since when not; points; a reward waiting.
+    bought = text(_("Bought (product code or brand)"), 100, autocomplete="off")
+    not_bought_since = forms.DateField(
+        label=_("No such purchase since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    points_min = forms.IntegerField(label=_("At least this many points"), required=False, min_value=0)
+    reward_waiting = forms.ChoiceField(label=_("Reward waiting"), required=False, choices=YES_NO)
     created_from = forms.DateField(
         label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -153,6 +160,10 @@ class CustomerFilterForm(forms.Form):
             visits_max=data.get("visits_max"),
             spent_min=data.get("spent_min"),
             spent_max=data.get("spent_max"),
+            bought=(data.get("bought") or "").strip(),
+            not_bought_since=data.get("not_bought_since"),
+            points_min=data.get("points_min"),
+            reward_waiting=yes_no(data.get("reward_waiting")),
         )
 
     @property

@@ -32,6 +32,8 @@ from customers.search import (
     customer_search_matches,
 )
 from customers.selectors import PREFIX_END
+from loyalty.codes import code_normal
+from loyalty.models import Card, Program, SaleLine
 
 PAGE_SIZE = 50
 _CURSOR_SALT = "desk.listing.cursor"
@@ -84,6 +86,10 @@ class CustomerFilter:
     visits_max: int | None = None
     spent_min: Decimal | None = None  # what the previous software says they spent (imports)
     spent_max: Decimal | None = None
+    bought: str = ""  # a product code or a brand, from the purchase lines
+    not_bought_since: datetime.date | None = None  # none of those (or no purchase at all) since that day
+    points_min: int | None = None  # in any points program
+    reward_waiting: bool | None = None
 
 
 @dataclass
@@ -201,6 +207,7 @@ def customer_filter_queryset(*, shop, filters: CustomerFilter) -> QuerySet[Custo
         qs = qs.filter(total_spent__gte=f.spent_min)
     if f.spent_max is not None:
         qs = qs.filter(total_spent__isnull=False, total_spent__lte=f.spent_max)
+    qs = _loyalty_filtered(qs, shop, f)
     if f.species or f.pet_birth_month:
         # One pet must match both: "cat owners whose cat was born in March".
         pets = Pet.objects.filter(shop=shop, owner=OuterRef("pk"))
@@ -209,6 +216,33 @@ def customer_filter_queryset(*, shop, filters: CustomerFilter) -> QuerySet[Custo
         if f.pet_birth_month:
             pets = pets.filter(birth_month=f.pet_birth_month)
         qs = qs.filter(Exists(pets))
+    return qs
+
+
+def _loyalty_filtered(qs, shop, f: CustomerFilter):
+    """What they bought and since when not, their points, a reward waiting: EXISTS on loyalty's tables,
+    through their (shop, customer) indexes. Refunded lines do not count as bought."""
+    if f.bought or f.not_bought_since:
+        lines = SaleLine.objects.filter(
+            shop=shop, customer=OuterRef("pk"), quantity__gt=0, reversed_by__isnull=True
+        )
+        if f.bought:
+            lines = lines.filter(Q(code=code_normal(f.bought)) | Q(brand__iexact=f.bought))
+            qs = qs.filter(Exists(lines))
+        if f.not_bought_since:
+            qs = qs.exclude(Exists(lines.filter(at__gte=_day_start(f.not_bought_since))))
+    if f.points_min is not None:
+        points = Card.objects.filter(
+            shop=shop,
+            customer=OuterRef("pk"),
+            status=Card.Status.OPEN,
+            program__kind=Program.Kind.POINTS,
+            points__gte=f.points_min,
+        )
+        qs = qs.filter(Exists(points))
+    if f.reward_waiting is not None:
+        waiting = Card.objects.filter(shop=shop, customer=OuterRef("pk"), status=Card.Status.COMPLETE)
+        qs = qs.filter(Exists(waiting)) if f.reward_waiting else qs.exclude(Exists(waiting))
     return qs
 
 
