@@ -1,7 +1,7 @@
 """A zip bomb at the import's front door: a small .xlsx whose sheet unpacks to hundreds of megabytes.
 
 Each measure runs in a fresh Python process (so its peak memory is its own) and reports wall time and peak
-RSS growth: (a) `desk.imports.reading.read_table`, which the upload view calls; (b) openpyxl
+RSS growth: (a) `shopcrm.tables.reading.read_table`, which the upload view calls; (b) openpyxl
 alone opening and walking the same file, as the upload did before its sizes were checked (stopped after
 `PEER_SECONDS`).
 Needs no database.
@@ -30,7 +30,7 @@ if kind == "ours":
     import django, os
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopcrm.settings.bench")
     django.setup()
-    from desk.imports.reading import ImportFileError, read_table
+    from shopcrm.tables.reading import ImportFileError, read_table
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
 outcome = "ok"

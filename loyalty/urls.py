@@ -10,6 +10,7 @@ urlpatterns = [
     path("programs/<int:pk>/", views.program_edit, name="program_edit"),
     path("programs/<int:pk>/pause/", views.program_pause, name="program_pause"),
     path("products/", views.products, name="products"),
+    path("products/import/", views.products_import, name="products_import"),
     path("products/<int:pk>/", views.product_edit, name="product_edit"),
     path("redemptions/", views.redemptions, name="redemptions"),
     path("redemptions/batches/", views.batch_create, name="batch_create"),

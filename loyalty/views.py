@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from loyalty import reports, selectors, services
-from loyalty.forms import CreditForm, PeriodForm, ProductForm, ProgramForm
+from loyalty import catalogue_import, reports, selectors, services
+from loyalty.forms import CatalogueImportForm, CreditForm, PeriodForm, ProductForm, ProgramForm
 from loyalty.models import Product
 from shopcrm.decorators import admin_required
 from shopcrm.forms import form_add_errors
 from shopcrm.http import found_or_404, id_from
 from shopcrm.spreadsheet import csv_blocks, xlsx_write
+from shopcrm.tables.reading import ImportFileError
 
 PRODUCTS_SHOWN = 200
 
@@ -118,18 +119,45 @@ def products(request):
         else:
             flash.success(request, _("“%(name)s” is in the catalogue.") % {"name": product.name})
             return redirect("loyalty:products")
+    return _products_page(request, form=form, query=query)
+
+
+def _products_page(request, *, form=None, query: str = "", import_form=None, imported=None):
     found = selectors.product_list(shop=request.shop, query=query)
     shown = list(found[: PRODUCTS_SHOWN + 1])
     return render(
         request,
         "loyalty/products.html",
         {
-            "form": form,
+            "form": form or ProductForm(),
+            "import_form": import_form or CatalogueImportForm(),
+            "imported": imported,
             "products": shown[:PRODUCTS_SHOWN],
             "more": len(shown) > PRODUCTS_SHOWN,
             "query": query,
         },
     )
+
+
+@require_POST
+@admin_required
+def products_import(request):
+    """Import a product list (CSV or Excel); the page then says what was added, updated and refused."""
+    form = CatalogueImportForm(request.POST, request.FILES)
+    imported = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > catalogue_import.MAX_BYTES:
+                raise ImportFileError(
+                    _("The file is larger than 5 MB: split it, or keep only the products you sell.")
+                )
+            imported = catalogue_import.catalogue_import(
+                shop=request.shop, data=upload.read(), filename=upload.name
+            )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+    return _products_page(request, import_form=form if imported is None else None, imported=imported)
 
 
 @require_http_methods(["GET", "POST"])

@@ -29,9 +29,9 @@ from desk.imports.mapping import (
     mapping_errors,
     mapping_remembered,
 )
-from desk.imports.reading import ImportFileError, read_table
 from desk.imports.rows import yes_no
 from desk.imports.writer import Writer
+from shopcrm.tables.reading import ImportFileError, read_table
 
 __all__ = [
     "FIELDS",

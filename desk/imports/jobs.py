@@ -31,9 +31,9 @@ from desk.imports.mapping import (
     mapping_usable,
 )
 from desk.imports.matching import NEW_CUSTOMER, CustomerIndex, FileConsents, matches_settle
-from desk.imports.reading import ImportFileError, Table, iter_rows, read_table
 from desk.imports.rows import Outcome, rejected_csv, row_clean
 from desk.imports.writer import Writer
+from shopcrm.tables.reading import ImportFileError, Table, iter_rows, read_table
 
 logger = logging.getLogger(__name__)
 BATCH = 1000

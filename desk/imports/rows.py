@@ -24,8 +24,8 @@ from customers.services import (
 from desk.imports import review
 from desk.imports.history import history_values
 from desk.imports.mapping import LENGTHS, REQUIRED
-from desk.imports.reading import TEXT_MARK
 from shopcrm.spreadsheet import cell_neutralised
+from shopcrm.tables.reading import TEXT_MARK
 
 # What no name, phone, address or note holds (a NUL cannot even be stored); tab and line breaks are fine.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -14,11 +14,11 @@ from customers import selectors
 from customers.models import Import
 from desk import imports
 from desk.forms import ImportMappingForm, ImportUploadForm
-from desk.imports import reading as tables
 from desk.imports import review as import_review
 from desk.views.listing import progress_percent
 from shopcrm.decorators import admin_required
 from shopcrm.http import found_or_404
+from shopcrm.tables import reading as tables
 
 STEPS = {"uploaded": 2, "failed": 2, "checking": 3, "checked": 3, "importing": 4, "done": 4}
 

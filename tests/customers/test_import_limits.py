@@ -11,7 +11,7 @@ from django.conf import settings
 
 from customers.models import Import
 from desk import imports
-from desk.imports import reading as tables
+from shopcrm.tables import reading as tables
 from shopcrm.tenancy import shop_context
 from tests.customers.test_import import job_of, run, upload, xlsx
 

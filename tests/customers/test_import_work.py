@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from desk.imports import reading as tables
+from shopcrm.tables import reading as tables
 from tests.customers.test_import import xlsx
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_the_web_process_memory_stays_flat_across_twenty_hostile_uploads(tmp_pat
         import json, os, django
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopcrm.settings.test")
         django.setup()
-        from desk.imports import reading
+        from shopcrm.tables import reading
         here = {str(tmp_path)!r}
         files = [open(os.path.join(here, name), "rb").read() for name in ("strings.xlsx", "rows.csv")]
         def rss():

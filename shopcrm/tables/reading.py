@@ -1,5 +1,6 @@
-"""Reading an uploaded client list as a table: CSV (UTF-8 with or without BOM, UTF-16, Windows-1252/Latin-1;
-comma, semicolon or tab) or XLSX. Anything else is refused with an `ImportFileError` saying why.
+"""Reading an uploaded table (a client list, a product catalogue): CSV (UTF-8 with or without BOM,
+UTF-16, Windows-1252/Latin-1; comma, semicolon or tab) or XLSX. Anything else is refused with an
+`ImportFileError` saying why.
 
 An upload is read in a web request, so nothing here may take the machine down: an XLSX is a zip, and its
 declared unpacked sizes and compression ratios are checked before openpyxl sees it (a 300 KB file can
@@ -21,8 +22,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from desk.imports import xlsx
 from shopcrm.spreadsheet import FORMULA_START
+from shopcrm.tables import xlsx
 
 MAX_ROWS = 200_000
 # A spreadsheet's mark for "this is text" before a value that starts like a formula ('=1+2).
@@ -54,11 +55,13 @@ class Table:
     row_count: int = 0
 
 
-def read_table(data: bytes, filename: str) -> Table:
+def read_table(data: bytes, filename: str, *, no_header: str = "", no_rows: str = "") -> Table:
     """Check that `data` is a table we can import and describe it. Raises ImportFileError.
 
-    For a CSV the row count is exact. For an XLSX it is what the sheet declares (its dimension), read
-    without walking the rows: the worker counts them (`iter_rows` refuses a file past the limit)."""
+    `no_header` / `no_rows` say what a file without them lacks, in the words of what is imported (a client
+    list's by default). For a CSV the row count is exact. For an XLSX it is what the sheet declares (its
+    dimension), read without walking the rows: the worker counts them (`iter_rows` refuses a file past the
+    limit)."""
     if not data.strip():
         raise ImportFileError(_("The file is empty."))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -75,9 +78,11 @@ def read_table(data: bytes, filename: str) -> Table:
         table = Table(headers, encoding, delimiter, count)
     table.headers = _tidy_headers(table.headers)
     if not any(table.headers):
-        raise ImportFileError(_("The first row must hold the column names (Last name, First name…)."))
+        raise ImportFileError(
+            no_header or _("The first row must hold the column names (Last name, First name…).")
+        )
     if table.row_count == 0:
-        raise ImportFileError(_("The file has column names but no customers."))
+        raise ImportFileError(no_rows or _("The file has column names but no customers."))
     if exact or table.row_count > 2 * MAX_ROWS:  # an estimate refuses only what is far past the limit
         _check_row_count(table.row_count, exact=exact)
     return table
