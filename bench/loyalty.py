@@ -321,7 +321,12 @@ def _tills_at_once(base: str, shop, numbers: list[str]) -> dict:
     with shop_context(shop):
         lines = SaleLine.objects.filter(shop=shop, customer__number__in=customers).count() - before
         mismatched = 0
-        for card in Card.objects.filter(shop=shop, customer__number__in=customers):
+        # The year of redemptions was written without its punches (history, not a card anyone fills):
+        # the check is on the cards the tills can have touched.
+        touched = Card.objects.filter(shop=shop, customer__number__in=customers).exclude(
+            status="redeemed", opened_at__lt=timezone.now() - dt.timedelta(days=300)
+        )
+        for card in touched:
             total = sum(LedgerEntry.objects.filter(card=card).values_list("punches", flat=True))
             points = sum(LedgerEntry.objects.filter(card=card).values_list("points", flat=True))
             if (total, points) != (card.punches, card.points):

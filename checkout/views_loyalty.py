@@ -40,10 +40,12 @@ def loyalty_notes(shop, results) -> None:
         customer.card_note = " · ".join(parts)
 
 
-def loyalty_context(request, customer, *, scan_form=None, done=None, redeem_forms=None) -> dict:
+def loyalty_context(
+    request, customer, *, scan_form=None, done=None, redeem_forms=None, programs=None
+) -> dict:
     """What the section shows: the scan box, rewards waiting (each with its redeem form), cards, points
     and today's purchases."""
-    state = selectors.customer_loyalty(shop=request.shop, customer=customer)
+    state = selectors.customer_loyalty(shop=request.shop, customer=customer, programs=programs)
     forms = redeem_forms or {}
     for card in state.waiting:
         card.form = forms.get(card.pk) or RedeemForm(
@@ -73,7 +75,7 @@ def _section(request, customer, **context):
 def scan(request, number):
     """One line for this customer: the scanner's Enter (or the Add button) posts it; punches and points
     follow. The section comes back with the box empty and focused for the next scan."""
-    customer = found_or_404(customer_selectors.customer_get, shop=request.shop, number=number)
+    customer = found_or_404(customer_selectors.customer_brief_get, shop=request.shop, number=number)
     form = ScanForm(request.POST)
     done = None
     if form.is_valid():
@@ -90,6 +92,7 @@ def scan(request, number):
         else:
             done = {"line": result.lines[0], "completed": result.completed, "points": result.points}
             form = ScanForm()
+            return _section(request, customer, scan_form=form, done=done, programs=result.programs)
     return _section(request, customer, scan_form=form, done=done)
 
 
@@ -97,7 +100,7 @@ def scan(request, number):
 @shop_required
 def line_reverse(request, number, line_id):
     """Refund a line, or undo a mistaken scan: reversed in the ledger, never deleted."""
-    customer = found_or_404(customer_selectors.customer_get, shop=request.shop, number=number)
+    customer = found_or_404(customer_selectors.customer_brief_get, shop=request.shop, number=number)
     done = None
     try:
         refund = sales.line_reverse(
@@ -115,7 +118,7 @@ def line_reverse(request, number, line_id):
 def redeem(request, number, card_id):
     """Give a completed card's reward: the free item the rule allows, and what the program needs recorded
     (an email, a postal address) asked for here."""
-    customer = found_or_404(customer_selectors.customer_get, shop=request.shop, number=number)
+    customer = found_or_404(customer_selectors.customer_brief_get, shop=request.shop, number=number)
     card_pk = id_from(card_id) or 0
     state = selectors.customer_loyalty(shop=request.shop, customer=customer)
     card = next((c for c in state.waiting if c.pk == card_pk), None)
@@ -154,7 +157,7 @@ def redeem(request, number, card_id):
 @shop_required
 def points_redeem(request, number, program_id):
     """Spend points on a reward of the program's catalogue."""
-    customer = found_or_404(customer_selectors.customer_get, shop=request.shop, number=number)
+    customer = found_or_404(customer_selectors.customer_brief_get, shop=request.shop, number=number)
     try:
         entry = rewards.points_redeem(
             shop=request.shop,

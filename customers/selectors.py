@@ -22,6 +22,14 @@ def customers_by_number(*, shop, numbers):
     return customer_queryset(shop=shop).filter(number__in=wanted)
 
 
+def customer_brief_get(*, shop, number: str) -> Customer:
+    """The customer of `shop` with this number, without their pets, tags or authors (for a screen's
+    section that needs only the record itself)."""
+    if not is_number_form(number):
+        raise Customer.DoesNotExist
+    return customer_queryset(shop=shop).get(number=number.upper())
+
+
 def customer_get(*, shop, number: str) -> Customer:
     """The customer of `shop` with this number (raises Customer.DoesNotExist), with pets and tags loaded."""
     if not is_number_form(number):

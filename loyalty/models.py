@@ -168,7 +168,12 @@ class Card(models.Model):
                 fields=["customer", "program"], condition=Q(status="open"), name="card_one_open_per_program"
             )
         ]
-        indexes = [models.Index(fields=["shop", "status", "program"], name="card_status_idx")]
+        # Every index starts with the shop: row-level security's own condition is on it, and a plan that
+        # starts elsewhere (the customer's foreign key alone) is not one the planner takes under it.
+        indexes = [
+            models.Index(fields=["shop", "status", "program"], name="card_status_idx"),
+            models.Index(fields=["shop", "customer", "status"], name="card_customer_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"card {self.pk} ({self.status})"

@@ -44,7 +44,9 @@ def reward_items(card: Card) -> list[RewardItem]:
     if rule.reward == Reward.SAME_PRODUCT:
         codes = list(
             dict.fromkeys(
-                LedgerEntry.objects.filter(card=card, kind=LedgerEntry.Kind.PUNCH)
+                LedgerEntry.objects.filter(
+                    shop=card.shop_id, customer=card.customer_id, card=card, kind=LedgerEntry.Kind.PUNCH
+                )
                 .order_by("pk")
                 .values_list("item_code", flat=True)
             )

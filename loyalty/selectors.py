@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from loyalty.models import Card, LedgerEntry, Product, Program, SaleLine
@@ -47,9 +48,10 @@ def programs_active(*, shop) -> list[Program]:
     )
 
 
-def customer_loyalty(*, shop, customer, today_only: bool = True) -> CustomerLoyalty:
-    """Everything the checkout screen shows of loyalty for `customer`."""
-    active = programs_active(shop=shop)
+def customer_loyalty(*, shop, customer, today_only: bool = True, programs=None) -> CustomerLoyalty:
+    """Everything the checkout screen shows of loyalty for `customer` (`programs`: the running ones, when
+    the caller has just read them)."""
+    active = sorted(programs, key=lambda p: p.name) if programs is not None else programs_active(shop=shop)
     state = CustomerLoyalty(programs=bool(active))
     cards = list(
         Card.objects.filter(shop=shop, customer=customer, status__in=[Card.Status.OPEN, Card.Status.COMPLETE])
@@ -86,24 +88,24 @@ def points_state(program: Program, balance: int) -> PointsState:
 
 def today_lines(*, shop, customer, since: dt.datetime | None, limit: int = 50) -> list[TodayLine]:
     """The customer's purchase lines since `since` (newest first), each with the programs it counted in
-    and whether it was refunded. Refund lines themselves are shown on the line they reverse."""
+    and whether it was refunded (refund lines themselves are shown on the line they reverse). One query,
+    through the customer's (shop, customer, at) indexes: under row-level security a plan starts from the
+    shop."""
+    earned = (
+        LedgerEntry.objects.filter(
+            shop=shop, customer=customer, line=OuterRef("pk"), kind__in=[LedgerEntry.Kind.PUNCH, "points"]
+        )
+        .order_by()
+        .values("program__name")
+        .distinct()
+    )
+    refunds = SaleLine.objects.filter(shop=shop, customer=customer, reverses=OuterRef("pk"))
     lines = SaleLine.objects.filter(shop=shop, customer=customer, reverses__isnull=True)
     if since is not None:
         lines = lines.filter(at__gte=since)
-    lines = list(lines.order_by("-at", "-pk")[:limit])
-    ids = [line.pk for line in lines]
-    earned: dict[int, list[str]] = {}
-    for line_id, name in (
-        LedgerEntry.objects.filter(shop=shop, line_id__in=ids, kind__in=["punch", "points"])
-        .values_list("line_id", "program__name")
-        .distinct()
-    ):
-        earned.setdefault(line_id, []).append(name)
-    refunded = set(
-        SaleLine.objects.filter(shop=shop, reverses_id__in=ids).values_list("reverses_id", flat=True)
-    )
+    lines = lines.annotate(refunded=Exists(refunds), programs=ArraySubquery(earned)).order_by("-at", "-pk")
     return [
-        TodayLine(line=line, programs=earned.get(line.pk, []), refunded=line.pk in refunded) for line in lines
+        TodayLine(line=line, programs=sorted(line.programs), refunded=line.refunded) for line in lines[:limit]
     ]
 
 
