@@ -84,11 +84,30 @@ def _programs_active(shop) -> list[Program]:
     )
 
 
-def _cards_open(shop, customer) -> dict[int, Card]:
-    cards = Card.objects.filter(shop=shop, customer=customer, status=Card.Status.OPEN).select_related(
-        "version"
-    )
-    return {card.program_id: card for card in cards}
+def cards_loaded(shop, cards, programs=()) -> list[Card]:
+    """`cards` (a queryset without joins) read, with their programs and rule versions attached from
+    `programs` or, for the others, one small query each. A join would let the planner start from the
+    programs and walk the shop-wide (shop, status, program) index — 200,000 points accounts for one
+    customer's cards."""
+    cards = list(cards)
+    known = {program.pk: program for program in programs}
+    missing = {card.program_id for card in cards} - known.keys()
+    if missing:
+        known.update(
+            {p.pk: p for p in Program.objects.filter(shop=shop, pk__in=missing).select_related("current")}
+        )
+    versions = {p.current_id: p.current for p in known.values() if p.current_id}
+    missing = {card.version_id for card in cards} - versions.keys()
+    if missing:
+        versions.update({v.pk: v for v in ProgramVersion.objects.filter(shop=shop, pk__in=missing)})
+    for card in cards:
+        card.program, card.version = known[card.program_id], versions[card.version_id]
+    return cards
+
+
+def _cards_open(shop, customer, programs) -> dict[int, Card]:
+    cards = Card.objects.filter(shop=shop, customer=customer, status=Card.Status.OPEN)
+    return {card.program_id: card for card in cards_loaded(shop, cards, programs)}
 
 
 def sale_record(
@@ -206,7 +225,7 @@ class Ledger:
     def __init__(self, *, shop, customer, by, source, at):
         self.shop, self.customer, self.by, self.source, self.at = shop, customer, by, source, at
         self.programs = _programs_active(shop)
-        self.open = _cards_open(shop, customer)
+        self.open = _cards_open(shop, customer, self.programs)
         self.entries: list[LedgerEntry] = []
         self.touched: dict[int, Card] = {}
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from loyalty.models import Card, LedgerEntry, Product, Program, SaleLine
 from loyalty.rewards import reward_items, reward_value
+from loyalty.sales import cards_loaded
 
 Kind = Program.Kind
 
@@ -53,10 +54,12 @@ def customer_loyalty(*, shop, customer, today_only: bool = True, programs=None) 
     the caller has just read them)."""
     active = sorted(programs, key=lambda p: p.name) if programs is not None else programs_active(shop=shop)
     state = CustomerLoyalty(programs=bool(active))
-    cards = list(
-        Card.objects.filter(shop=shop, customer=customer, status__in=[Card.Status.OPEN, Card.Status.COMPLETE])
-        .select_related("program", "version")
-        .order_by("opened_at", "pk")
+    cards = cards_loaded(
+        shop,
+        Card.objects.filter(
+            shop=shop, customer=customer, status__in=[Card.Status.OPEN, Card.Status.COMPLETE]
+        ).order_by("opened_at", "pk"),
+        active,
     )
     for card in cards:
         if card.program.kind == Kind.POINTS:
@@ -115,10 +118,13 @@ def loyalty_summaries(*, shop, customer_ids: list[int]) -> dict[int, dict]:
     summaries: dict[int, dict] = {}
     if not customer_ids:
         return summaries
+    # No join (see `sales.cards_loaded`): the programs' kinds come from their own small query.
+    kinds = dict(Program.objects.filter(shop=shop).values_list("pk", "kind"))
     rows = Card.objects.filter(
         shop=shop, customer_id__in=customer_ids, status__in=[Card.Status.OPEN, Card.Status.COMPLETE]
-    ).values_list("customer_id", "status", "points", "program__kind")
-    for customer_id, status, points, kind in rows:
+    ).values_list("customer_id", "status", "points", "program_id")
+    for customer_id, status, points, program_id in rows:
+        kind = kinds.get(program_id)
         summary = summaries.setdefault(customer_id, {"points": 0, "waiting": 0, "has_points": False})
         if kind == Kind.POINTS:
             summary["points"] += points
