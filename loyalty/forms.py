@@ -86,6 +86,16 @@ class ProgramForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
+    tiers = forms.CharField(
+        label=_("Lifetime tiers"),
+        required=False,
+        help_text=_(
+            "One per line: points = tag, as “1000 = Gold”: the customer gets the tag once their points "
+            "earned over time pass it."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
@@ -116,6 +126,7 @@ class ProgramForm(forms.Form):
             if rule.bonus_multiplier is not None
             else "",
             "rewards": "\n".join(f"{r['points']} = {r['name']}" for r in rule.rewards),
+            "tiers": "\n".join(f"{r['points']} = {r['tag']}" for r in rule.tiers),
         }
 
 

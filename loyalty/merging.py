@@ -52,18 +52,20 @@ def cards_merge(sender, *, shop, survivor, other, snapshot, **kwargs) -> None:
         if into is None:
             continue
         # Both hold an open card of this program: the other's is emptied onto the survivor's.
-        punches, points, amount = card.punches, card.points, card.amount
+        punches, points, amount, earned = card.punches, card.points, card.amount, card.earned
         out = _adjust(shop, other, card, punches=-punches, points=-points, reason="merged into another card")
         back = _adjust(shop, other, into, punches=punches, points=points, reason="merged from another card")
         card.punches, card.points, card.amount, card.status = 0, 0, Decimal("0"), Card.Status.VOID
-        card.save(update_fields=["punches", "points", "amount", "status"])
+        card.earned = 0
+        card.save(update_fields=["punches", "points", "earned", "amount", "status"])
         before = into.status
         into.punches += punches
         into.points += points
         into.amount += amount
+        into.earned += earned
         if into.program.uses_cards and into.punches >= into.needed:
             into.status = Card.Status.COMPLETE
-        into.save(update_fields=["punches", "points", "amount", "status"])
+        into.save(update_fields=["punches", "points", "earned", "amount", "status"])
         record["combined"].append(
             {
                 "voided": card.pk,
@@ -71,6 +73,7 @@ def cards_merge(sender, *, shop, survivor, other, snapshot, **kwargs) -> None:
                 "punches": punches,
                 "points": points,
                 "amount": str(amount),
+                "earned": earned,
                 "into_status": before,
                 "entries": [out.pk, back.pk],
             }
@@ -101,12 +104,13 @@ def cards_unmerge(sender, *, shop, survivor, other, snapshot, **kwargs) -> None:
         into.punches -= punches
         into.points -= points
         into.amount -= Decimal(combined["amount"])
+        into.earned -= combined.get("earned", 0)
         if into.status == Card.Status.COMPLETE and into.punches < into.needed:
             into.status = combined["into_status"]
-        into.save(update_fields=["punches", "points", "amount", "status"])
+        into.save(update_fields=["punches", "points", "earned", "amount", "status"])
         voided.punches, voided.points, voided.amount = punches, points, Decimal(combined["amount"])
-        voided.status = Card.Status.OPEN
-        voided.save(update_fields=["punches", "points", "amount", "status"])
+        voided.earned, voided.status = combined.get("earned", 0), Card.Status.OPEN
+        voided.save(update_fields=["punches", "points", "earned", "amount", "status"])
 
 
 @receiver(pre_delete, sender=Customer)

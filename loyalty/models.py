@@ -121,6 +121,8 @@ class ProgramVersion(models.Model):
     bonus_multiplier = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     # [{"points": 500, "name": "A free bag of treats"}, …], cheapest first.
     rewards = models.JSONField(default=list, blank=True)
+    # [{"points": 1000, "tag": "Gold"}, …]: the tag a customer gets once their lifetime points pass it.
+    tiers = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["program", "number"], name="program_version_unique")]
@@ -155,6 +157,8 @@ class Card(models.Model):
     # Caches of the ledger (updated with it, under the customer's row lock).
     punches = models.IntegerField(default=0)
     points = models.IntegerField(default=0)
+    # Points earned over the account's life (spending does not lower it; a refund does): the tiers' measure.
+    earned = models.IntegerField(default=0)
     # What the punched lines were worth (cash back's base) and the cheapest unit punched (lesser or equal).
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     lowest_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)

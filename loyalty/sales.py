@@ -19,7 +19,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
+from customers.models import Customer, CustomerTag
+from customers.services import customer_tags_set
 from loyalty.amounts import amount_parse, quantity_parse
 from loyalty.codes import code_normal
 from loyalty.models import Card, LedgerEntry, Product, Program, ProgramVersion, Sale, SaleLine
@@ -49,6 +50,8 @@ class SaleResult:
     completed: list[Card] = field(default_factory=list)  # cards this sale completed
     points: int = 0
     programs: list = field(default_factory=list)  # the programs running, as the sale found them
+    points_by_card: dict = field(default_factory=dict)
+    tiers: list = field(default_factory=list)  # tags of the lifetime tiers this sale reached
 
 
 def _lines_checked(lines: list[LineIn]) -> list[LineIn]:
@@ -179,6 +182,7 @@ def _sale_write(shop, customer, by, lines: list[LineIn], source, external_id, at
     for row in rows:
         ledger.line_earn(row, result)
     ledger.save()
+    ledger.tiers_reached(result)
     result.programs = ledger.programs
     return result
 
@@ -318,6 +322,7 @@ class Ledger:
             return
         card = self.card_open(program)
         card.points += points
+        card.earned += points
         self.touched[card.pk] = card
         self.entry(
             program,
@@ -329,13 +334,39 @@ class Ledger:
             item_code=line.code,
         )
         result.points += points
+        result.points_by_card[card.pk] = result.points_by_card.get(card.pk, 0) + points
+
+    def tiers_reached(self, result: SaleResult) -> None:
+        """Give the customer the tag of every lifetime tier their points passed in this act."""
+        reached = []
+        for card in self.touched.values():
+            tiers = card.version.tiers if card.program.kind == Kind.POINTS else []
+            before = card.earned - result.points_by_card.get(card.pk, 0)
+            reached += [t["tag"] for t in tiers if before < t["points"] <= card.earned]
+        if reached:
+            names = list(
+                CustomerTag.objects.filter(shop=self.shop, customer=self.customer).values_list(
+                    "tag__name", flat=True
+                )
+            )
+            customer_tags_set(shop=self.shop, by=self.by, customer=self.customer, names=names + reached)
+            result.tiers = reached
 
     def closed_save(self) -> None:
         for card in self.touched.values():
             if card.status != Card.Status.OPEN:
                 self._card_save(card)
 
-    CARD_FIELDS = ("punches", "points", "amount", "lowest_price", "status", "completed_at", "redeemed_at")
+    CARD_FIELDS = (
+        "punches",
+        "points",
+        "earned",
+        "amount",
+        "lowest_price",
+        "status",
+        "completed_at",
+        "redeemed_at",
+    )
 
     def save(self) -> None:
         LedgerEntry.objects.bulk_create(self.entries)
@@ -346,17 +377,7 @@ class Ledger:
 
     @staticmethod
     def _card_save(card: Card) -> None:
-        card.save(
-            update_fields=[
-                "punches",
-                "points",
-                "amount",
-                "lowest_price",
-                "status",
-                "completed_at",
-                "redeemed_at",
-            ]
-        )
+        card.save(update_fields=Ledger.CARD_FIELDS)
 
     def punches_take_back(self, program: Program, wanted: int, value: Decimal, refund: SaleLine, reason: str):
         """Take `wanted` punches (worth `value`) of a refunded line back from the newest cards still
@@ -496,6 +517,7 @@ def line_reverse(
             # Refunds take points back, even below zero when they were spent meanwhile.
             card = ledger.touched.get(entry.card_id) or Card.objects.get(shop=shop, pk=entry.card_id)
             card.points -= entry.points
+            card.earned -= entry.points
             ledger.touched[card.pk] = card
             ledger.entry(
                 entry.program,

@@ -84,6 +84,7 @@ RULE_FIELDS = (
     "bonus_weekdays",
     "bonus_multiplier",
     "rewards",
+    "tiers",
 )
 
 # What each kind of card may give.
@@ -120,6 +121,28 @@ def rewards_parse(text: str) -> list[dict]:
     if len(rewards) > MAX_REWARDS:
         raise ValidationError({"rewards": _("At most %(n)d rewards.") % {"n": MAX_REWARDS}})
     return sorted(rewards, key=lambda r: r["points"])
+
+
+def tiers_parse(text: str) -> list[dict]:
+    """Lifetime tiers typed one per line as “points = tag”, lowest first. Raises ValidationError on
+    `tiers`."""
+    tiers = []
+    for number, line in enumerate(str(text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        points, sep, tag = line.partition("=")
+        tag = " ".join(tag.split())
+        if not sep or not points.strip().isdigit() or not tag or int(points) <= 0:
+            raise ValidationError(
+                {
+                    "tiers": _("Line %(n)d: write the points, “=” and the tag, as “1000 = Gold”.")
+                    % {"n": number}
+                }
+            )
+        tiers.append({"points": int(points), "tag": tag[:40]})
+    if len(tiers) > MAX_REWARDS:
+        raise ValidationError({"tiers": _("At most %(n)d tiers.") % {"n": MAX_REWARDS}})
+    return sorted(tiers, key=lambda r: r["points"])
 
 
 def rule_checked(kind: str, rule: dict) -> dict:
@@ -184,6 +207,14 @@ def rule_checked(kind: str, rule: dict) -> dict:
                 errors.update(exc.message_dict)
         else:
             clean["rewards"] = list(rewards or [])
+        tiers = clean["tiers"]
+        if isinstance(tiers, str):
+            try:
+                clean["tiers"] = tiers_parse(tiers)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+        else:
+            clean["tiers"] = list(tiers or [])
         for name in ("purchases_needed", "reward", "reward_amount", "reward_percent", "punch_expiry_days"):
             clean[name] = None if name != "reward" else ""
         clean["required_at_redemption"] = ""
@@ -235,7 +266,7 @@ def rule_checked(kind: str, rule: dict) -> dict:
             clean["punch_expiry_days"] = expiry
         for name in ("points_per_unit", "bonus_multiplier"):
             clean[name] = None
-        clean["rounding"], clean["bonus_weekdays"], clean["rewards"] = "", [], []
+        clean["rounding"], clean["bonus_weekdays"], clean["rewards"], clean["tiers"] = "", [], [], []
     if errors:
         raise ValidationError(errors)
     return clean

@@ -184,3 +184,43 @@ def test_a_card_lapses_when_its_first_punch_is_older_than_the_program_allows(sho
         old, new = Card.objects.order_by("pk")
         assert (old.status, old.punches, new.status, new.punches) == ("expired", 0, "open", 1)
     ledger_matches_cards(shop_fr)
+
+
+@pytest.mark.django_db
+def test_passing_a_lifetime_tier_tags_the_customer_once(shop_fr):
+    with shop_context(shop_fr):
+        services.program_create(
+            shop=shop_fr,
+            by=None,
+            name="Points",
+            kind="points",
+            points_per_unit="1",
+            tiers="100 = Silver\n300 = Gold",
+            rewards="50 = A toy",
+        )
+    betty = add_customer(shop_fr)
+    with shop_context(shop_fr):
+        from customers.services import customer_tags_set
+
+        customer_tags_set(shop=shop_fr, by=None, customer=betty, names=["VIP"])
+        first = sales.sale_record(
+            shop=shop_fr, customer=betty, by=None, lines=[LineIn(code="X", amount="120")]
+        )
+        assert first.tiers == ["Silver"]
+        points = Card.objects.get().program_id
+        rewards.points_redeem(shop=shop_fr, by=None, customer=betty, program_id=points, reward_points=50)
+        second = sales.sale_record(
+            shop=shop_fr, customer=betty, by=None, lines=[LineIn(code="X", amount="90")]
+        )
+        assert second.tiers == []  # spending points does not lower the lifetime total: 210, no tier passed
+        third = sales.sale_record(
+            shop=shop_fr, customer=betty, by=None, lines=[LineIn(code="X", amount="95")]
+        )
+        assert third.tiers == ["Gold"]
+        assert sorted(betty.tags.values_list("name", flat=True)) == ["Gold", "Silver", "VIP"]
+        assert Card.objects.get().earned == 305
+    with shop_context(shop_fr), pytest.raises(ValidationError) as refused:
+        services.program_create(
+            shop=shop_fr, by=None, name="P2", kind="points", points_per_unit="1", tiers="Gold"
+        )
+    assert "tiers" in refused.value.message_dict
