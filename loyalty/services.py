@@ -101,48 +101,49 @@ REWARDS_OF = {
 }
 
 
-def rewards_parse(text: str) -> list[dict]:
-    """A points catalogue typed one reward per line as “points = what”, cheapest first. Raises
-    ValidationError on `rewards`."""
-    rewards = []
+def _points_lines(text: str, *, key: str, length: int, bad_line, too_many) -> list[dict]:
+    """Lines typed as “points = words”, lowest first, as {"points": n, key: words}. Raises ValidationError
+    with `bad_line` (given the line's number) or `too_many`."""
+    items = []
     for number, line in enumerate(str(text or "").splitlines(), 1):
         if not line.strip():
             continue
-        points, sep, name = line.partition("=")
-        name = " ".join(name.split())
-        if not sep or not points.strip().isdigit() or not name or int(points) <= 0:
-            raise ValidationError(
-                {
-                    "rewards": _("Line %(n)d: write the points, “=” and the reward, as “500 = A free bag”.")
-                    % {"n": number}
-                }
-            )
-        rewards.append({"points": int(points), "name": name[:120]})
-    if len(rewards) > MAX_REWARDS:
-        raise ValidationError({"rewards": _("At most %(n)d rewards.") % {"n": MAX_REWARDS}})
-    return sorted(rewards, key=lambda r: r["points"])
+        points, sep, words = line.partition("=")
+        words = " ".join(words.split())
+        if not sep or not points.strip().isdigit() or not words or int(points) <= 0:
+            raise ValidationError(bad_line % {"n": number})
+        items.append({"points": int(points), key: words[:length]})
+    if len(items) > MAX_REWARDS:
+        raise ValidationError(too_many % {"n": MAX_REWARDS})
+    return sorted(items, key=lambda item: item["points"])
+
+
+def rewards_parse(text: str) -> list[dict]:
+    """A points catalogue typed one reward per line as “points = what”, cheapest first."""
+    try:
+        return _points_lines(
+            text,
+            key="name",
+            length=120,
+            bad_line=_("Line %(n)d: write the points, “=” and the reward, as “500 = A free bag”."),
+            too_many=_("At most %(n)d rewards."),
+        )
+    except ValidationError as exc:
+        raise ValidationError({"rewards": exc.messages}) from None
 
 
 def tiers_parse(text: str) -> list[dict]:
-    """Lifetime tiers typed one per line as “points = tag”, lowest first. Raises ValidationError on
-    `tiers`."""
-    tiers = []
-    for number, line in enumerate(str(text or "").splitlines(), 1):
-        if not line.strip():
-            continue
-        points, sep, tag = line.partition("=")
-        tag = " ".join(tag.split())
-        if not sep or not points.strip().isdigit() or not tag or int(points) <= 0:
-            raise ValidationError(
-                {
-                    "tiers": _("Line %(n)d: write the points, “=” and the tag, as “1000 = Gold”.")
-                    % {"n": number}
-                }
-            )
-        tiers.append({"points": int(points), "tag": tag[:40]})
-    if len(tiers) > MAX_REWARDS:
-        raise ValidationError({"tiers": _("At most %(n)d tiers.") % {"n": MAX_REWARDS}})
-    return sorted(tiers, key=lambda r: r["points"])
+    """Lifetime tiers typed one per line as “points = tag”, lowest first."""
+    try:
+        return _points_lines(
+            text,
+            key="tag",
+            length=40,
+            bad_line=_("Line %(n)d: write the points, “=” and the tag, as “1000 = Gold”."),
+            too_many=_("At most %(n)d tiers."),
+        )
+    except ValidationError as exc:
+        raise ValidationError({"tiers": exc.messages}) from None
 
 
 def rule_checked(kind: str, rule: dict) -> dict:
