@@ -84,7 +84,9 @@ def test_a_new_program_then_scans_to_a_redeemed_reward(
     shot(page, "loyalty-redemption-report-1024", 1024, 768)
 
 
-def test_the_checkout_with_cards_in_french(page, live_server, shop_fr, cashier_fr, login, axe_check, shot):
+def test_the_checkout_with_cards_in_french(
+    page, live_server, shop_fr, cashier_fr, admin_fr, login, axe_check, shot
+):
     with shop_context(shop_fr):
         services.product_save(
             shop=shop_fr, code="3017620422003", name="Croquettes 2 kg", brand="Acme", price="12"
@@ -135,3 +137,25 @@ def test_the_checkout_with_cards_in_french(page, live_server, shop_fr, cashier_f
     shot(page, "loyalty-checkout-fr-1024", 1024, 768)
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "loyalty-checkout-fr-390", 390, 844)
+
+    # The customer page: cards, points and the nearest reward, the purchases.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{live_server.url}/customers/{lea.number}/")
+    panel = page.get_by_role("region", name="Fidélité")
+    expect(panel).to_contain_text("encore 110 points pour : Un bon de 10 €")
+    expect(panel).to_contain_text("Croquettes 2 kg")
+    axe_check(page)
+    shot(page, "loyalty-customer-page-fr-1024", 1024, 768)
+
+    # The program editor in French, as the shop's admin sees it.
+    page.context.clear_cookies()
+    login(page, "admin@test.example", PASSWORD)
+    page.goto(f"{live_server.url}/loyalty/")
+    page.get_by_role("link", name="Nouveau programme").click()
+    page.get_by_label("Type").select_option(label="Points")
+    expect(page.get_by_label("Points par unité monétaire")).to_be_visible()
+    expect(page.get_by_label("Nombre d'achats")).to_be_hidden()
+    axe_check(page)
+    shot(page, "loyalty-program-editor-fr-1024", 1024, 768)
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "loyalty-program-editor-fr-390", 390, 844)
