@@ -313,6 +313,20 @@ class Ledger:
                 result.completed.append(card)
             quantity -= take
 
+    def punches_add(self, program, punches: int, result: SaleResult, *, reason: str = "") -> None:
+        """Opening card progress (an import's): OPENING rows, overflowing onto the next card."""
+        while punches > 0:
+            card = self.card_open(program)
+            take = min(punches, max(card.needed - card.punches, 0)) or punches
+            card.punches += take
+            self.entry(program, card, LedgerEntry.Kind.OPENING, punches=take, reason=reason[:200])
+            self.touched[card.pk] = card
+            if card.punches >= card.needed:
+                card.status, card.completed_at = Card.Status.COMPLETE, self.at
+                del self.open[program.pk]
+                result.completed.append(card)
+            punches -= take
+
     def _points(self, program, line: SaleLine, result: SaleResult) -> None:
         rule = program.current
         if line.amount <= 0 or not rule.qualifies(line.code, line.brand):

@@ -3,6 +3,7 @@ in the request for small files and in a worker for the rest."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import secrets
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import (
+    Customer,
     Import,
     ImportMapping,
 )
@@ -33,6 +35,7 @@ from desk.imports.mapping import (
 from desk.imports.matching import NEW_CUSTOMER, CustomerIndex, FileConsents, matches_settle
 from desk.imports.rows import Outcome, rejected_csv, row_clean
 from desk.imports.writer import Writer
+from loyalty.openings import openings_record
 from shopcrm.tables.reading import ImportFileError, Table, iter_rows, read_table
 
 logger = logging.getLogger(__name__)
@@ -60,12 +63,14 @@ def import_process(
     outcome = Outcome()
     pending_new: list[tuple[int, dict]] = []
     pending_match: list[tuple[int, int, dict]] = []
+    openings: dict[int, dict] = {}  # customer id (or -row number of a new one) → opening balance
     source = f"{job.filename} (import {job.pk}, sha256 {job.sha256[:12]})"
     consents = FileConsents(shop, outcome)
     writer = Writer(shop, by, source, consents) if commit else None
     for number, cells in enumerate(iter_rows(data, table), start=2):
         try:
             values = row_clean(shop, cells, mapping)
+            opening = values.pop("opening", None)  # not a field of the customer: loyalty's, below
             earlier = index.seen_in_file(values)
             if earlier:
                 raise ValidationError(
@@ -84,6 +89,9 @@ def import_process(
             outcome.rejected.append((number, cells, message))
         else:
             index.remember(values, number, pk)
+            if opening:
+                outcome.openings += 1
+                openings[pk or -number] = opening  # a new customer's id is known once written
             if pk and not job.update_existing:
                 outcome.kept += 1
             elif pk:
@@ -109,7 +117,22 @@ def import_process(
     outcome.new += len(pending_new)
     if writer:
         writer.create(pending_new)
+        if openings:
+            outcome.openings_done = _openings_write(shop, by, openings, writer, source)
     return outcome
+
+
+def _openings_write(shop, by, openings: dict[int, dict], writer: Writer, source: str) -> dict:
+    """The opening balances of the rows written (new customers' ids found by the numbers they were given),
+    as loyalty's opening ledger rows."""
+    numbers = {
+        writer.created_numbers[-key]: -key for key in openings if key < 0 and -key in writer.created_numbers
+    }
+    ids = dict(Customer.objects.filter(shop=shop, number__in=list(numbers)).values_list("number", "pk"))
+    balances = {key: value for key, value in openings.items() if key > 0}
+    balances.update({ids[number]: openings[-row] for number, row in numbers.items() if number in ids})
+    done = openings_record(shop=shop, by=by, balances=balances, reason=source)
+    return dataclasses.asdict(done)
 
 
 # --- the import's life: upload, check, import ----------------------------------------------------------

@@ -24,6 +24,7 @@ from customers.services import (
 from desk.imports import review
 from desk.imports.history import history_values
 from desk.imports.mapping import LENGTHS, REQUIRED
+from loyalty.openings import MAX_POINTS, MAX_PUNCHES
 from shopcrm.spreadsheet import cell_neutralised
 from shopcrm.tables.reading import TEXT_MARK
 
@@ -73,6 +74,9 @@ class Outcome:
     consent_refused: int = 0
     # Rows whose file says "yes" to texts for a phone that is a landline (phonenumbers' number type).
     landline_consents: int = 0
+    # Rows carrying a points balance or card progress from the previous software; and what became of them.
+    openings: int = 0
+    openings_done: dict = field(default_factory=dict)
     # (row number in the file, counting the header as row 1; column header or ""; message)
     errors: list[tuple[int, str, str]] = field(default_factory=list)
     rejected: list[tuple[int, list[str], str]] = field(default_factory=list)
@@ -91,6 +95,8 @@ class Outcome:
             "invalid": self.invalid,
             "consent_refused": self.consent_refused,
             "landline_consents": self.landline_consents,
+            "openings": self.openings,
+            "openings_done": self.openings_done,
             "errors": [list(e) for e in self.errors[:max_errors]],
             "changes": self.changes[: review.CHANGES_SHOWN],
             "differs": [list(d) for d in self.differs[:max_errors]],
@@ -139,6 +145,20 @@ def row_clean(shop, cells: list[str], mapping: dict[int, str]) -> dict:
                 values[field_name] = yes_no(raw.pop(field_name))
             except ValidationError as exc:
                 errors[field_name] = exc.messages
+    opening = {}
+    for field_name, key, top in (
+        ("points_balance", "points", MAX_POINTS),
+        ("card_purchases", "punches", MAX_PUNCHES),
+    ):
+        text = "".join((raw.pop(field_name, "") or "").split())
+        if not text:
+            continue
+        if not (text.isascii() and text.isdigit()) or int(text) > top:
+            errors[field_name] = [_("A whole number from 0 to %(top)s.") % {"top": f"{top:,}"}]
+        elif int(text):
+            opening[key] = int(text)
+    if opening:
+        values["opening"] = opening
     history, history_errors = history_values(raw, country=shop.country)
     values.update(history)
     errors.update(history_errors)

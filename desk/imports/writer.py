@@ -94,6 +94,7 @@ class Writer:
         self.staged = False
         self.tags = {t.name.casefold(): t for t in Tag.objects.filter(shop=shop)}
         self.now = timezone.now()
+        self.created_numbers: dict[int, str] = {}  # the file's row number → the new customer's number
 
     def _tag(self, name: str) -> Tag:
         key = name.casefold()
@@ -131,6 +132,8 @@ class Writer:
                 record[0] = customer_number_new()
 
         insert_with_fresh_numbers(insert, renumber)
+        for (row, _values), record in zip(rows, records, strict=True):
+            self.created_numbers[row] = record[0]
 
     def _record(self, values: dict, tag_ids: dict) -> list:
         phone = str(values.get("phone") or "")
