@@ -286,25 +286,31 @@ class Ledger:
             self._punch(program, line, line.quantity, result)
 
     def _punch(self, program, line: SaleLine, quantity: int, result: SaleResult) -> None:
+        self._punches(program, quantity, result, kind=LedgerEntry.Kind.PUNCH, line=line)
+
+    def punches_add(self, program, punches: int, result: SaleResult, *, reason: str = "") -> None:
+        """Opening card progress (an import's): OPENING rows, overflowing onto the next card."""
+        self._punches(program, punches, result, kind=LedgerEntry.Kind.OPENING, reason=reason)
+
+    def _punches(self, program, quantity: int, result: SaleResult, *, kind, line=None, reason="") -> None:
+        """`quantity` punches of `program`: each card filled to its count, the rest starting the next."""
+        price = line.unit_price if line is not None else None
         while quantity > 0:
             card = self.card_open(program)
             take = min(quantity, max(card.needed - card.punches, 0)) or quantity
             card.punches += take
-            if line.unit_price is not None:
-                card.amount += line.unit_price * take
-                card.lowest_price = (
-                    min(card.lowest_price, line.unit_price)
-                    if card.lowest_price is not None
-                    else line.unit_price
-                )
+            if price is not None:
+                card.amount += price * take
+                card.lowest_price = min(card.lowest_price, price) if card.lowest_price is not None else price
             self.entry(
                 program,
                 card,
-                LedgerEntry.Kind.PUNCH,
+                kind,
                 punches=take,
-                amount=(line.unit_price or 0) * take,
+                amount=(price or 0) * take,
                 line=line,
-                item_code=line.code,
+                item_code=line.code if line is not None else "",
+                reason=reason[:200],
             )
             self.touched[card.pk] = card
             if card.punches >= card.needed:
@@ -312,20 +318,6 @@ class Ledger:
                 del self.open[program.pk]
                 result.completed.append(card)
             quantity -= take
-
-    def punches_add(self, program, punches: int, result: SaleResult, *, reason: str = "") -> None:
-        """Opening card progress (an import's): OPENING rows, overflowing onto the next card."""
-        while punches > 0:
-            card = self.card_open(program)
-            take = min(punches, max(card.needed - card.punches, 0)) or punches
-            card.punches += take
-            self.entry(program, card, LedgerEntry.Kind.OPENING, punches=take, reason=reason[:200])
-            self.touched[card.pk] = card
-            if card.punches >= card.needed:
-                card.status, card.completed_at = Card.Status.COMPLETE, self.at
-                del self.open[program.pk]
-                result.completed.append(card)
-            punches -= take
 
     def _points(self, program, line: SaleLine, result: SaleResult) -> None:
         rule = program.current
