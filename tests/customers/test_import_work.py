@@ -2,46 +2,17 @@
 rows and nothing more; a workbook's shared strings are counted as they stream by and refused past the limit
 before openpyxl keeps them all; the web process's memory stays flat across hostile uploads in a row."""
 
-import io
 import json
 import subprocess
 import sys
 import textwrap
-import zipfile
 
 import pytest
 
+from bench.uploads import many_strings
 from shopcrm.tables import reading as tables
-from tests.customers.test_import import xlsx
 
 pytestmark = pytest.mark.django_db
-
-
-def many_strings(count: int) -> bytes:
-    """A valid .xlsx whose workbook holds `count` short shared strings (the header uses the first two)."""
-    base = zipfile.ZipFile(io.BytesIO(xlsx([["Nom", "Prénom"], ["Martin", "Anne"]])))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
-        for info in base.infolist():
-            if info.filename not in ("xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"):
-                book.writestr(info.filename, base.read(info.filename))
-        main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-        book.writestr(
-            "xl/worksheets/sheet1.xml",
-            f'<worksheet xmlns="{main}"><dimension ref="A1:B2"/><sheetData>'
-            '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
-            '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c></row>'
-            "</sheetData></worksheet>",
-        )
-        with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
-            part.write(f'<sst xmlns="{main}" count="{count}" uniqueCount="{count}">'.encode())
-            part.write(b"<si><t>Nom</t></si><si><t>Pr\xc3\xa9nom</t></si>")
-            for start in range(2, count, 10_000):
-                part.write(
-                    b"".join(b"<si><t>s%d</t></si>" % i for i in range(start, min(start + 10_000, count)))
-                )
-            part.write(b"</sst>")
-    return out.getvalue()
 
 
 def test_the_request_reads_a_workbooks_header_without_loading_its_strings(monkeypatch):
