@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from loyalty.models import Card, LedgerEntry, Product, Program, SaleLine
@@ -120,6 +120,8 @@ def loyalty_summaries(*, shop, customer_ids: list[int]) -> dict[int, dict]:
         return summaries
     # No join (see `sales.cards_loaded`): the programs' kinds come from their own small query.
     kinds = dict(Program.objects.filter(shop=shop).values_list("pk", "kind"))
+    if not kinds:
+        return summaries  # a shop without loyalty pays one small query a search, not two
     rows = Card.objects.filter(
         shop=shop, customer_id__in=customer_ids, status__in=[Card.Status.OPEN, Card.Status.COMPLETE]
     ).values_list("customer_id", "status", "points", "program_id")
@@ -135,7 +137,11 @@ def loyalty_summaries(*, shop, customer_ids: list[int]) -> dict[int, dict]:
 
 
 def program_list(*, shop) -> list[Program]:
-    programs = list(Program.objects.filter(shop=shop).select_related("current").order_by("paused_at", "name"))
+    programs = list(
+        Program.objects.filter(shop=shop)
+        .select_related("current")
+        .order_by(F("paused_at").asc(nulls_first=True), "name")  # running ones first
+    )
     counts: dict[tuple[int, str], int] = {
         (program_id, status): n
         for program_id, status, n in Card.objects.filter(
