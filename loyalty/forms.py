@@ -165,3 +165,13 @@ class CatalogueImportForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,text/csv"}),
     )
+
+
+class TrainingCustomerForm(forms.Form):
+    training_customer = forms.CharField(
+        label=_("Training customer (customer number)"),
+        required=False,
+        max_length=20,
+        help_text=_("The customer staff practise on at the till: their rewards never reach a report."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "size": "10"}),
+    )

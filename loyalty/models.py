@@ -337,3 +337,16 @@ class CreditBatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.entry_id}"
+
+
+class LoyaltySettings(models.Model):
+    """A shop's loyalty settings beside its programs: the training customer staff practise on at the till,
+    whose redemptions never reach a report or a credit batch."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="+")
+    training_customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"loyalty settings of {self.shop_id}"

@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loyalty.models import Card, CreditBatch, CreditBatchItem, LedgerEntry, Program
+from loyalty.models import Card, CreditBatch, CreditBatchItem, LedgerEntry, LoyaltySettings, Program
 
 MAX_PERIOD_DAYS = 366 * 2
 
@@ -62,7 +62,18 @@ def redemptions(shop, start: dt.date, end: dt.date, *, program_id: int | None = 
     )
     if program_id is not None:
         rows = rows.filter(program_id=program_id)
+    training = training_customer_id(shop)
+    if training is not None:
+        rows = rows.exclude(customer_id=training)  # practice at the till, never reimbursed
     return rows
+
+
+def training_customer_id(shop) -> int | None:
+    return (
+        LoyaltySettings.objects.filter(shop=shop, training_customer__isnull=False)
+        .values_list("training_customer_id", flat=True)
+        .first()
+    )
 
 
 def report_groups(*, shop, start: dt.date, end: dt.date) -> list[ReportGroup]:

@@ -10,7 +10,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from loyalty.models import Card, LedgerEntry, Product, Program, SaleLine
+from loyalty.models import Card, LedgerEntry, LoyaltySettings, Product, Program, SaleLine
 from loyalty.rewards import reward_items, reward_value
 from loyalty.sales import cards_loaded
 
@@ -177,3 +177,9 @@ def rewards_given(*, shop, customer, limit: int = 10) -> list[LedgerEntry]:
         .select_related("program")
         .order_by("-at", "-pk")[:limit]
     )
+
+
+def training_customer(*, shop):
+    """The customer staff practise on, if the shop named one."""
+    row = LoyaltySettings.objects.filter(shop=shop).select_related("training_customer").first()
+    return row.training_customer if row else None

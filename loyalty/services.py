@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.models import Customer
 from loyalty.amounts import amount_parse
 from loyalty.codes import code_normal, codes_parse
-from loyalty.models import Product, Program, ProgramVersion
+from loyalty.models import LoyaltySettings, Product, Program, ProgramVersion
 
 MAX_NEEDED = 100
 MAX_REWARDS = 20
@@ -345,3 +346,19 @@ def program_pause(*, shop, program: Program, paused: bool) -> Program:
     program.paused_at = (program.paused_at or timezone.now()) if paused else None
     program.save(update_fields=["paused_at"])
     return program
+
+
+@transaction.atomic
+def training_customer_set(*, shop, number: str) -> LoyaltySettings:
+    """Name the customer staff practise on (by their customer number; empty: none). Their redemptions never
+    reach a report or a credit batch."""
+    number = str(number or "").strip().upper()
+    customer = None
+    if number:
+        customer = Customer.objects.filter(shop=shop, number=number).first()
+        if customer is None:
+            raise ValidationError({"training_customer": _("No customer of this shop has this number.")})
+    settings_row, _created = LoyaltySettings.objects.get_or_create(shop=shop)
+    settings_row.training_customer = customer
+    settings_row.save(update_fields=["training_customer"])
+    return settings_row

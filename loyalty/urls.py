@@ -7,6 +7,7 @@ app_name = "loyalty"
 urlpatterns = [
     path("", views.programs, name="programs"),
     path("programs/new/", views.program_new, name="program_new"),
+    path("training-customer/", views.training_customer, name="training_customer"),
     path("programs/<int:pk>/", views.program_edit, name="program_edit"),
     path("programs/<int:pk>/pause/", views.program_pause, name="program_pause"),
     path("products/", views.products, name="products"),

@@ -18,7 +18,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from loyalty import catalogue_import, reports, selectors, services
-from loyalty.forms import CatalogueImportForm, CreditForm, PeriodForm, ProductForm, ProgramForm
+from loyalty.forms import (
+    CatalogueImportForm,
+    CreditForm,
+    PeriodForm,
+    ProductForm,
+    ProgramForm,
+    TrainingCustomerForm,
+)
 from loyalty.models import Product
 from shopcrm.decorators import admin_required
 from shopcrm.forms import form_add_errors
@@ -32,7 +39,36 @@ PRODUCTS_SHOWN = 200
 @require_GET
 @admin_required
 def programs(request):
-    return render(request, "loyalty/programs.html", {"programs": selectors.program_list(shop=request.shop)})
+    return _programs_page(request)
+
+
+def _programs_page(request, training_form=None):
+    training = selectors.training_customer(shop=request.shop)
+    return render(
+        request,
+        "loyalty/programs.html",
+        {
+            "programs": selectors.program_list(shop=request.shop),
+            "training": training,
+            "training_form": training_form
+            or TrainingCustomerForm(initial={"training_customer": training.number if training else ""}),
+        },
+    )
+
+
+@require_POST
+@admin_required
+def training_customer(request):
+    form = TrainingCustomerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.training_customer_set(shop=request.shop, number=form.cleaned_data["training_customer"])
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            flash.success(request, _("Training customer saved."))
+            return redirect("loyalty:programs")
+    return _programs_page(request, training_form=form)
 
 
 def _rule_of(form: ProgramForm) -> dict:

@@ -39,6 +39,8 @@ def test_a_new_program_then_scans_to_a_redeemed_reward(
     page.set_viewport_size({"width": 1024, "height": 768})
     page.get_by_role("button", name="Save program").click()
     expect(page.locator("#programs")).to_contain_text("Acme kibble")
+    axe_check(page)
+    shot(page, "loyalty-programs-1024", 1024, 768)
 
     page.goto(f"{live_server.url}/checkout/{mia.number}/")
     box = page.get_by_label("Scan or type a product code")

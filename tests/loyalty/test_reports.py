@@ -118,3 +118,20 @@ def test_another_shop_cannot_see_or_credit_the_batches(shop_us, shop_fr, redeeme
     assert "PetDist" not in admin_client_fr.get(reverse("loyalty:redemptions")).content.decode()
     with shop_context(shop_us):
         assert reports.batches(shop=shop_us)[0].credited_at is None
+
+
+def test_the_training_customers_rewards_never_reach_a_report(admin_client_us, shop_us, redeemed, admin_us):
+    with shop_context(shop_us):
+        ann = Card.objects.filter(program=redeemed).order_by("pk").first().customer
+    response = admin_client_us.post(reverse("loyalty:training_customer"), {"training_customer": ann.number})
+    assert response.status_code == 302
+    bad = admin_client_us.post(reverse("loyalty:training_customer"), {"training_customer": "ZZZZZZZZ"})
+    assert 'id="id_training_customer_error"' in bad.content.decode()
+    today = timezone.localdate(timezone=shop_us.tzinfo)
+    with shop_context(shop_us):
+        (group,) = reports.report_groups(shop=shop_us, start=today, end=today)
+        assert (group.count, group.value) == (1, Decimal("12.50"))
+        batch = reports.batch_create(
+            shop=shop_us, by=admin_us, program_id=redeemed.pk, start=today, end=today
+        )
+        assert batch.count == 1
