@@ -85,6 +85,17 @@ def test_a_new_program_then_scans_to_a_redeemed_reward(
     axe_check(page)
     shot(page, "loyalty-redemption-report-1024", 1024, 768)
 
+    # The catalogue, where an admin adds a product or imports a list.
+    page.get_by_role("link", name="Loyalty", exact=True).click()
+    page.get_by_role("link", name="Product catalogue").click()
+    page.get_by_label("Product code").fill("GROOM-S")
+    page.get_by_label("Name", exact=True).fill("Small dog groom")
+    page.get_by_label("Price").fill("35")
+    page.get_by_role("button", name="Add product").click()
+    expect(page.locator("#products")).to_contain_text("Small dog groom")
+    axe_check(page)
+    shot(page, "loyalty-products-1024", 1024, 768)
+
 
 def test_the_checkout_with_cards_in_french(
     page, live_server, shop_fr, cashier_fr, admin_fr, login, axe_check, shot
