@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 from checkout.forms import RedeemForm, ScanForm
 from customers import selectors as customer_selectors
 from loyalty import rewards, sales, selectors
-from loyalty.money import money
 from loyalty.sales import LineIn
 from shopcrm.decorators import shop_required
 from shopcrm.forms import form_add_errors
 from shopcrm.http import found_or_404, id_from
+from shopcrm.money import money
 
 
 def loyalty_notes(shop, results) -> None:

@@ -37,7 +37,7 @@ def test_the_second_person_and_the_imported_history(page, live_server, login, re
     page.goto(f"{live_server.url}/customers/{regular.number}/")
     summary = page.locator("#customer-summary")
     expect(summary).to_contain_text("12 visits")
-    expect(summary).to_contain_text("1234.50")
+    expect(summary).to_contain_text("$1,234.50")  # in the shop's currency
     expect(summary).to_contain_text("March 5, 1990")
     page.get_by_role("button", name="Edit customer").click()
     dialog = page.get_by_role("dialog")

@@ -1,4 +1,5 @@
-"""Amounts shown in the shop's currency, as its language writes them ("12,50 €", "$12.50")."""
+"""Amounts shown in the shop's currency, as its language writes them ("12,50 €", "$12.50"): the till's
+purchases, the customer's total spent, loyalty's rewards and reports."""
 
 from __future__ import annotations
 
