@@ -48,18 +48,27 @@ def loyalty_context(
     state = selectors.customer_loyalty(shop=request.shop, customer=customer, programs=programs)
     forms = redeem_forms or {}
     for card in state.waiting:
-        card.form = forms.get(card.pk) or RedeemForm(
-            card=card,
-            items=card.items,
-            money=lambda amount: money(amount, request.shop),
+        card.form = forms.get(card.pk) or _redeem_form(
+            request,
+            card,
             initial={
                 "item_code": card.items[0].code if card.items else "",
                 "email": customer.email,
                 "address": rewards.customer_address(customer),
             },
-            prefix=f"card{card.pk}",
         )
     return {"customer": customer, "loyalty": state, "scan_form": scan_form or ScanForm(), "done": done}
+
+
+def _redeem_form(request, card, *, data=None, initial=None) -> RedeemForm:
+    return RedeemForm(
+        data,
+        card=card,
+        items=card.items,
+        money=lambda amount: money(amount, request.shop),
+        initial=initial,
+        prefix=f"card{card.pk}",
+    )
 
 
 def _section(request, customer, **context):
@@ -119,20 +128,12 @@ def redeem(request, number, card_id):
     """Give a completed card's reward: the free item the rule allows, and what the program needs recorded
     (an email, a postal address) asked for here."""
     customer = found_or_404(customer_selectors.customer_brief_get, shop=request.shop, number=number)
-    card_pk = id_from(card_id) or 0
-    state = selectors.customer_loyalty(shop=request.shop, customer=customer)
-    card = next((c for c in state.waiting if c.pk == card_pk), None)
+    card = selectors.reward_waiting(shop=request.shop, customer=customer, card_id=id_from(card_id) or 0)
     if card is None:
         return _section(
             request, customer, done={"error": _("This reward is no longer waiting: it was given already.")}
         )
-    form = RedeemForm(
-        request.POST,
-        card=card,
-        items=card.items,
-        money=lambda amount: money(amount, request.shop),
-        prefix=f"card{card.pk}",
-    )
+    form = _redeem_form(request, card, data=request.POST)
     done = None
     if form.is_valid():
         try:

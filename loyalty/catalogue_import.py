@@ -68,13 +68,18 @@ def columns_found(headers: list[str]) -> dict[str, int]:
     return found
 
 
-def catalogue_import(*, shop, data: bytes, filename: str) -> CatalogueImport:
-    """Import `data` into `shop`'s catalogue. Raises ImportFileError when the file as a whole cannot be
-    imported (unreadable, too big, no code or name column); rows are refused one by one."""
-    if len(data) > MAX_BYTES:
+def size_check(size: int) -> None:
+    """Refuse a file past MAX_BYTES (the view asks before reading it)."""
+    if size > MAX_BYTES:
         raise ImportFileError(
             _("The file is larger than 5 MB: split it, or keep only the products you sell.")
         )
+
+
+def catalogue_import(*, shop, data: bytes, filename: str) -> CatalogueImport:
+    """Import `data` into `shop`'s catalogue. Raises ImportFileError when the file as a whole cannot be
+    imported (unreadable, too big, no code or name column); rows are refused one by one."""
+    size_check(len(data))
     table = read_table(
         data,
         filename,

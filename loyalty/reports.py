@@ -79,7 +79,7 @@ def training_customer_id(shop) -> int | None:
 def report_groups(*, shop, start: dt.date, end: dt.date) -> list[ReportGroup]:
     """Per program (with its manufacturer, distributor and account), the redemptions of the period: how
     many, their value, and how many are in no batch yet."""
-    in_batch = CreditBatchItem.objects.filter(entry_id=OuterRef("pk"))
+    in_batch = CreditBatchItem.objects.filter(shop=shop, entry_id=OuterRef("pk"))
     rows = (
         redemptions(shop, start, end)
         .annotate(batched=Exists(in_batch))
@@ -118,10 +118,10 @@ def batch_create(*, shop, by, program_id: int, start: dt.date, end: dt.date) -> 
     if program is None:
         raise ValidationError(_("Choose a program of this shop."))
     # One batch at a time per program: two admins pressing at once do not share redemptions.
-    Program.objects.select_for_update().filter(pk=program.pk).first()
+    Program.objects.select_for_update().filter(shop=shop, pk=program.pk).first()
     entries = list(
         redemptions(shop, start, end, program_id=program.pk)
-        .exclude(Exists(CreditBatchItem.objects.filter(entry_id=OuterRef("pk"))))
+        .exclude(Exists(CreditBatchItem.objects.filter(shop=shop, entry_id=OuterRef("pk"))))
         .values_list("pk", "value")
     )
     if not entries:

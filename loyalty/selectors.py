@@ -65,9 +65,7 @@ def customer_loyalty(*, shop, customer, today_only: bool = True, programs=None) 
         if card.program.kind == Kind.POINTS:
             continue
         if card.status == Card.Status.COMPLETE:
-            card.items = reward_items(card)
-            card.value = reward_value(card, None)
-            state.waiting.append(card)
+            state.waiting.append(_reward_described(card))
         else:
             card.progress = [index < card.punches for index in range(card.needed)]
             state.cards.append(card)
@@ -183,3 +181,17 @@ def training_customer(*, shop):
     """The customer staff practise on, if the shop named one."""
     row = LoyaltySettings.objects.filter(shop=shop).select_related("training_customer").first()
     return row.training_customer if row else None
+
+
+def _reward_described(card: Card) -> Card:
+    card.items = reward_items(card)
+    card.value = reward_value(card, None)
+    return card
+
+
+def reward_waiting(*, shop, customer, card_id: int) -> Card | None:
+    """One of the customer's completed cards, with what its rule gives (None: not theirs, or not waiting)."""
+    cards = cards_loaded(
+        shop, Card.objects.filter(shop=shop, customer=customer, pk=card_id, status=Card.Status.COMPLETE)
+    )
+    return _reward_described(cards[0]) if cards else None

@@ -102,9 +102,9 @@ REWARDS_OF = {
 }
 
 
-def _points_lines(text: str, *, key: str, length: int, bad_line, too_many) -> list[dict]:
+def _points_lines(text: str, *, field_name: str, key: str, length: int, bad_line, too_many) -> list[dict]:
     """Lines typed as “points = words”, lowest first, as {"points": n, key: words}. Raises ValidationError
-    with `bad_line` (given the line's number) or `too_many`."""
+    on `field_name` with `bad_line` (given the line's number) or `too_many`."""
     items = []
     for number, line in enumerate(str(text or "").splitlines(), 1):
         if not line.strip():
@@ -112,39 +112,35 @@ def _points_lines(text: str, *, key: str, length: int, bad_line, too_many) -> li
         points, sep, words = line.partition("=")
         words = " ".join(words.split())
         if not sep or not points.strip().isdigit() or not words or int(points) <= 0:
-            raise ValidationError(bad_line % {"n": number})
+            raise ValidationError({field_name: bad_line % {"n": number}})
         items.append({"points": int(points), key: words[:length]})
     if len(items) > MAX_REWARDS:
-        raise ValidationError(too_many % {"n": MAX_REWARDS})
+        raise ValidationError({field_name: too_many % {"n": MAX_REWARDS}})
     return sorted(items, key=lambda item: item["points"])
 
 
 def rewards_parse(text: str) -> list[dict]:
     """A points catalogue typed one reward per line as “points = what”, cheapest first."""
-    try:
-        return _points_lines(
-            text,
-            key="name",
-            length=120,
-            bad_line=_("Line %(n)d: write the points, “=” and the reward, as “500 = A free bag”."),
-            too_many=_("At most %(n)d rewards."),
-        )
-    except ValidationError as exc:
-        raise ValidationError({"rewards": exc.messages}) from None
+    return _points_lines(
+        text,
+        field_name="rewards",
+        key="name",
+        length=120,
+        bad_line=_("Line %(n)d: write the points, “=” and the reward, as “500 = A free bag”."),
+        too_many=_("At most %(n)d rewards."),
+    )
 
 
 def tiers_parse(text: str) -> list[dict]:
     """Lifetime tiers typed one per line as “points = tag”, lowest first."""
-    try:
-        return _points_lines(
-            text,
-            key="tag",
-            length=40,
-            bad_line=_("Line %(n)d: write the points, “=” and the tag, as “1000 = Gold”."),
-            too_many=_("At most %(n)d tiers."),
-        )
-    except ValidationError as exc:
-        raise ValidationError({"tiers": exc.messages}) from None
+    return _points_lines(
+        text,
+        field_name="tiers",
+        key="tag",
+        length=40,
+        bad_line=_("Line %(n)d: write the points, “=” and the tag, as “1000 = Gold”."),
+        too_many=_("At most %(n)d tiers."),
+    )
 
 
 def rule_checked(kind: str, rule: dict) -> dict:

@@ -184,10 +184,7 @@ def products_import(request):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > catalogue_import.MAX_BYTES:
-                raise ImportFileError(
-                    _("The file is larger than 5 MB: split it, or keep only the products you sell.")
-                )
+            catalogue_import.size_check(upload.size)
             imported = catalogue_import.catalogue_import(
                 shop=request.shop, data=upload.read(), filename=upload.name
             )

@@ -95,6 +95,11 @@ def test_a_new_program_then_scans_to_a_redeemed_reward(
     expect(page.locator("#products")).to_contain_text("Small dog groom")
     axe_check(page)
     shot(page, "loyalty-products-1024", 1024, 768)
+    page.get_by_role("link", name="GROOM-S").click()
+    page.get_by_label("Price").fill("38")
+    shot(page, "loyalty-product-edit-1024", 1024, 768)
+    page.get_by_role("button", name="Save product").click()
+    expect(page.locator("#products")).to_contain_text("$38.00")
 
 
 def test_the_checkout_with_cards_in_french(

@@ -61,3 +61,12 @@ def test_the_page_imports_and_says_what_it_did(admin_client_us, shop_us):
     bad = SimpleUploadedFile("c.csv", b"")
     page = admin_client_us.post(reverse("loyalty:products_import"), {"file": bad}).content.decode()
     assert 'id="id_file_error"' in page
+
+
+def test_a_file_past_the_size_limit_is_refused_before_it_is_read(admin_client_us, shop_us, monkeypatch):
+    monkeypatch.setattr("loyalty.catalogue_import.MAX_BYTES", 100)
+    upload = SimpleUploadedFile("big.csv", b"Code,Name\n" + b"X1,Kibble\n" * 50)
+    page = admin_client_us.post(reverse("loyalty:products_import"), {"file": upload}).content.decode()
+    assert 'id="id_file_error"' in page and "larger than 5 MB" in page
+    with shop_context(shop_us):
+        assert not Product.objects.exists()

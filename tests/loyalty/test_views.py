@@ -2,6 +2,7 @@
 next to the field, and no way into another shop's programs, products, cards or lines."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from loyalty import sales, services
@@ -197,3 +198,49 @@ def test_the_till_card_and_the_customer_page_show_points_and_rewards(till_us, sh
     assert "12 points · 1 reward waiting" in cards
     page = till_us.get(reverse("customers:detail", args=[mia.number])).content.decode()
     assert "Reward earned" in page and "88 more points to: A toy" in page and "Kibble 2 kg" in page
+
+
+def test_a_card_or_points_of_another_customer_or_shop_cannot_be_given(till_us, shop_us, shop_fr, admin_fr):
+    with shop_context(shop_us):
+        services.product_save(shop=shop_us, code=CODE, name="Kibble 2 kg", price="12.00")
+        services.program_create(
+            shop=shop_us,
+            by=None,
+            name="Card",
+            kind="frequent_buyer",
+            purchases_needed=1,
+            codes=CODE,
+            reward="same_product",
+        )
+        points = services.program_create(
+            shop=shop_us, by=None, name="Points", kind="points", points_per_unit="10", rewards="10 = A toy"
+        )
+    mia = add_customer(shop_us, first_name="Mia")
+    bob = add_customer(shop_us, first_name="Bob", phone="+14155550111")
+    with shop_context(shop_us):
+        sales.sale_record(shop=shop_us, customer=mia, by=None, lines=[LineIn(code=CODE)])
+        card = Card.objects.get(customer=mia, program__kind="frequent_buyer")
+    # Mia's card through Bob's checkout screen, in the same shop.
+    page = till_us.post(
+        reverse("checkout:redeem", args=[bob.number, card.pk]),
+        {f"card{card.pk}-item_code": CODE},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "no longer waiting" in page.content.decode()
+    # Another shop's admin: their own customer, this shop's points program.
+    admin_client_fr = Client()  # a browser of its own (`till_us` holds the shared client)
+    admin_client_fr.force_login(admin_fr)
+    own = add_customer(shop_fr, first_name="Léa")
+    spent = admin_client_fr.post(
+        reverse("checkout:points_redeem", args=[own.number, points.pk]),
+        {"points": "10"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert spent.status_code == 200
+    # …and this shop's customer as their training customer.
+    named = admin_client_fr.post(reverse("loyalty:training_customer"), {"training_customer": mia.number})
+    assert 'id="id_training_customer_error"' in named.content.decode()
+    with shop_context(shop_us):
+        assert not LedgerEntry.objects.filter(kind="redemption").exists()
+        assert Card.objects.get(pk=card.pk).status == "complete"
+        assert Card.objects.get(customer=mia, program=points).points == 120
